@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+CRISISGOV := $(VENV)/bin/crisisgov
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite test-postgres lint bench serve clean browser
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+demo: $(STAMP)
+	$(CRISISGOV) demo
+
+test: $(STAMP) browser lint
+	scripts/run-tests.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check crisisgov tests benchmarks
+	$(VENV)/bin/ruff format --check crisisgov tests benchmarks
+	$(VENV)/bin/mypy crisisgov/kernel
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -1,0 +1,81 @@
+"""The one JSON API: a router per app, OpenAPI at /api/docs.
+
+Department systems authenticate with a bearer token of a service account; pages' scripts use
+the session (with CSRF). Either way the caller acts with its role scopes.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from crisisgov.directory.api import router as directory_router
+from crisisgov.directory.facade import user_for_api_token
+from crisisgov.geo.api import router as geo_router
+from crisisgov.kernel.api import router as kernel_router
+from crisisgov.kernel.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        user = user_for_api_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """Session login (pages), CSRF-checked for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="CrisisGov API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerToken(), SessionCookie()],
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = [
+        {
+            "code": error.get("type", "invalid"),
+            "field": ".".join(str(part) for part in error.get("loc", ()) if part not in {"body", "payload"}),
+            "message": error.get("msg", "invalid value"),
+        }
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    detail = {"code": "too_large", "field": "body", "message": "the request body is too large"}
+    return api.create_response(request, {"detail": [detail]}, status=413)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    detail = {"code": "unauthenticated", "message": "log in or send a valid bearer token"}
+    return api.create_response(request, {"detail": [detail]}, status=401)
+
+
+api.add_router("/kernel", kernel_router, tags=["kernel"])
+api.add_router("/geo", geo_router, tags=["geo"])
+api.add_router("/directory", directory_router, tags=["directory"])

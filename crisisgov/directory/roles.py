@@ -1,0 +1,55 @@
+"""Roles and the permissions they grant. A role is always assigned at an area (and optionally
+an organisation); its permissions apply to that area's subtree only."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+from crisisgov.directory.permissions import DirectoryPermission as D
+from crisisgov.geo.facade import GeoPermission as G
+from crisisgov.kernel.permissions import KernelPermission as K
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"
+    DEPARTMENT_OFFICER = "department_officer"
+    ANALYST = "analyst"
+    GRID_WORKER = "grid_worker"
+    NGO_LIAISON = "ngo_liaison"
+    AUDITOR = "auditor"
+    ACCOUNT_ADMIN = "account_admin"
+    CITIZEN = "citizen"
+
+
+ROLE_LABELS = {
+    Role.COMMANDER: _("commander"),
+    Role.DEPARTMENT_OFFICER: _("department officer"),
+    Role.ANALYST: _("analyst"),
+    Role.GRID_WORKER: _("grid worker"),
+    Role.NGO_LIAISON: _("NGO liaison"),
+    Role.AUDITOR: _("auditor"),
+    Role.ACCOUNT_ADMIN: _("account administrator"),
+    Role.CITIZEN: _("citizen"),
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.COMMANDER: frozenset(
+        {G.VIEW_AREA, G.EDIT_AREA, D.VIEW_ORGANISATION, D.EDIT_ORGANISATION, D.VIEW_PERSON}
+    ),
+    Role.DEPARTMENT_OFFICER: frozenset(
+        {G.VIEW_AREA, D.VIEW_ORGANISATION, D.VIEW_PERSON, D.VIEW_PERSON_PII}
+    ),
+    Role.ANALYST: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION}),
+    # Grid workers call and visit residents: they see and correct their grid's records.
+    Role.GRID_WORKER: frozenset(
+        {G.VIEW_AREA, D.VIEW_ORGANISATION, D.VIEW_PERSON, D.VIEW_PERSON_PII, D.EDIT_PERSON}
+    ),
+    Role.NGO_LIAISON: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION}),
+    Role.AUDITOR: frozenset({G.VIEW_AREA, K.VIEW_AUDIT, K.VERIFY_AUDIT}),
+    Role.ACCOUNT_ADMIN: frozenset(
+        {G.VIEW_AREA, D.VIEW_ORGANISATION, D.EDIT_ORGANISATION, D.MANAGE_ACCOUNTS}
+    ),
+    Role.CITIZEN: frozenset({D.VIEW_OWN_RECORD}),
+}

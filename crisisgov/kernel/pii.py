@@ -1,0 +1,200 @@
+"""Personal-data protection: authenticated field encryption with a key ring, blind indexes.
+
+Ciphertext format: ``pii1:<key id>:<base64url(nonce | ciphertext | tag)>``. The key id lets
+old rows be read while `crisisgov pii rotate` re-encrypts them under the newest key. The
+associated data binds a ciphertext to its column, so a value copied into another column
+does not decrypt.
+
+Keys come from CRISISGOV_PII_KEYS (``id:base64key,id:base64key``, newest first) or a JSON key
+file (``{"keys": [{"id": ..., "key": ...}], "blind_index_key": ...}``, newest first). They are
+never stored in the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PREFIX = "pii1"
+NONCE_BYTES = 12
+
+
+class PIIKeyError(Exception):
+    """A key is missing, malformed, or a ciphertext does not authenticate."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    keys: tuple[tuple[str, bytes], ...]  # (id, 32-byte key), newest first
+    blind_index_key: bytes
+
+    @property
+    def current_id(self) -> str:
+        return self.keys[0][0]
+
+    def key(self, key_id: str) -> bytes:
+        for kid, key in self.keys:
+            if kid == key_id:
+                return key
+        raise PIIKeyError(f"no personal-data key with id {key_id!r} in the key ring")
+
+
+def _decode_key(text: str, *, what: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError as exc:
+        raise PIIKeyError(f"{what} is not valid base64") from exc
+    if len(key) != 32:
+        raise PIIKeyError(f"{what} must be 32 bytes (AES-256), got {len(key)}")
+    return key
+
+
+def parse_key_list(spec: str) -> tuple[tuple[str, bytes], ...]:
+    keys = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        kid, sep, material = item.partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", kid):
+            raise PIIKeyError(f"personal-data key {item[:8]!r}... must look like id:base64key")
+        keys.append((kid, _decode_key(material, what=f"personal-data key {kid!r}")))
+    return tuple(keys)
+
+
+def new_key_file(path: Path) -> None:
+    """Write a fresh development key file (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "keys": [{"id": "dev1", "key": base64.b64encode(secrets.token_bytes(32)).decode()}],
+        "blind_index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(body, handle, indent=2)
+
+
+def load_key_ring(*, keys: str, key_file: str, blind_index_key: str) -> KeyRing:
+    ring: tuple[tuple[str, bytes], ...] = ()
+    file_blind = ""
+    if keys:
+        ring = parse_key_list(keys)
+    elif key_file:
+        path = Path(key_file)
+        if not path.exists():
+            new_key_file(path)
+        data = json.loads(path.read_text())
+        ring = tuple(
+            (k["id"], _decode_key(k["key"], what=f"key {k['id']!r} in {path}")) for k in data["keys"]
+        )
+        file_blind = data.get("blind_index_key", "")
+    if not ring:
+        raise PIIKeyError("no personal-data keys: set CRISISGOV_PII_KEYS or CRISISGOV_PII_KEY_FILE")
+    blind_text = blind_index_key or file_blind
+    if not blind_text:
+        raise PIIKeyError("no blind-index key: set CRISISGOV_BLIND_INDEX_KEY")
+    return KeyRing(keys=ring, blind_index_key=_decode_key(blind_text, what="blind-index key"))
+
+
+_ring_lock = threading.Lock()
+_ring: KeyRing | None = None
+
+
+def key_ring() -> KeyRing:
+    global _ring
+    if _ring is None:
+        with _ring_lock:
+            if _ring is None:
+                from django.conf import settings
+
+                _ring = load_key_ring(
+                    keys=settings.PII_KEYS,
+                    key_file=settings.PII_KEY_FILE,
+                    blind_index_key=settings.BLIND_INDEX_KEY,
+                )
+    return _ring
+
+
+def use_key_ring(ring: KeyRing | None) -> None:
+    """Replace the process's key ring (rotation tests, key reload)."""
+    global _ring
+    with _ring_lock:
+        _ring = ring
+
+
+def encrypt(plaintext: str, *, context: str, ring: KeyRing | None = None) -> str:
+    ring = ring or key_ring()
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(ring.key(ring.current_id)).encrypt(
+        nonce, plaintext.encode(), context.encode()
+    )
+    token = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+    return f"{PREFIX}:{ring.current_id}:{token}"
+
+
+def key_id_of(ciphertext: str) -> str:
+    prefix, kid, _ = ciphertext.split(":", 2)
+    if prefix != PREFIX:
+        raise PIIKeyError("not a personal-data ciphertext")
+    return kid
+
+
+def decrypt(ciphertext: str, *, context: str, ring: KeyRing | None = None) -> str:
+    ring = ring or key_ring()
+    try:
+        prefix, kid, token = ciphertext.split(":", 2)
+    except ValueError as exc:
+        raise PIIKeyError("not a personal-data ciphertext") from exc
+    if prefix != PREFIX:
+        raise PIIKeyError("not a personal-data ciphertext")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    try:
+        plain = AESGCM(ring.key(kid)).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+    except Exception as exc:  # InvalidTag: tampered, wrong key or moved to another column
+        raise PIIKeyError(f"personal-data ciphertext for {context} does not authenticate") from exc
+    return plain.decode()
+
+
+def normalise_for_index(value: str) -> str:
+    """Exact-match form: NFKC (full-width digits to ASCII), no spaces or dashes, upper case."""
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+def blind_index(value: str, *, context: str, ring: KeyRing | None = None) -> str:
+    """A keyed HMAC for exact lookups that reveals nothing without the key."""
+    ring = ring or key_ring()
+    message = f"{context}\x00{normalise_for_index(value)}".encode()
+    return hmac.new(ring.blind_index_key, message, hashlib.sha256).hexdigest()[:40]
+
+
+def mask_national_id(value: str) -> str:
+    """4201**********1234: enough for a person to recognise their own number."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    digits = value.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(value: str) -> str:
+    """张*明 / J*** S****: the first character of each part stays."""
+    if not value:
+        return value
+    if value.isascii():
+        return " ".join(part[0] + "*" * (len(part) - 1) for part in value.split())
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
