@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 demo: $(STAMP)
 	$(CRISISGOV) demo

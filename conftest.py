@@ -12,7 +12,10 @@ _user_numbers = itertools.count(1)
 
 def rectangle(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
     ring = [
-        [min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat],
+        [min_lon, min_lat],
+        [max_lon, min_lat],
+        [max_lon, max_lat],
+        [min_lon, max_lat],
         [min_lon, min_lat],
     ]
     return {"type": "Polygon", "coordinates": [ring]}
@@ -23,9 +26,18 @@ def make_area(*, code: str, level: int, parent, name_zh: str, name_en: str, box,
     from crisisgov.geo.models import Area
 
     return Area.objects.create(
-        code=code, path=path_from_code(code, Level(level)), level=level, parent=parent,
-        name_zh=name_zh, name_en=name_en, geometry=rectangle(*box),
-        min_lon=box[0], min_lat=box[1], max_lon=box[2], max_lat=box[3], population=population,
+        code=code,
+        path=path_from_code(code, Level(level)),
+        level=level,
+        parent=parent,
+        name_zh=name_zh,
+        name_en=name_en,
+        geometry=rectangle(*box),
+        min_lon=box[0],
+        min_lat=box[1],
+        max_lon=box[2],
+        max_lat=box[3],
+        population=population,
     )
 
 
@@ -51,30 +63,83 @@ def _branch(parent_city, district_digits: str, name: str, west: float):
     """A district with one street, community, grid, residential area and building."""
     d = f"4201{district_digits}"
     box = (west, 30.0, west + 0.1, 30.1)
-    district = make_area(code=d.ljust(12, "0"), level=3, parent=parent_city,
-                         name_zh=f"{name}区", name_en=f"{name} District", box=box, population=200)
-    street = make_area(code=(d + "001").ljust(12, "0"), level=4, parent=district,
-                       name_zh=f"{name}街道", name_en=f"{name} Street", box=box, population=200)
-    community = make_area(code=d + "001001", level=5, parent=street,
-                          name_zh=f"{name}社区", name_en=f"{name} Community", box=box,
-                          population=200)
-    grid = make_area(code=d + "001001001", level=6, parent=community,
-                     name_zh=f"{name}一网格", name_en=f"{name} Grid 1", box=box, population=200)
-    residential = make_area(code=d + "001001001001", level=7, parent=grid,
-                            name_zh=f"{name}小区", name_en=f"{name} Estate", box=box,
-                            population=200)
-    building = make_area(code=d + "001001001001001", level=8, parent=residential,
-                         name_zh=f"{name}1栋", name_en=f"{name} Building 1", box=box,
-                         population=200)
+    district = make_area(
+        code=d.ljust(12, "0"),
+        level=3,
+        parent=parent_city,
+        name_zh=f"{name}区",
+        name_en=f"{name} District",
+        box=box,
+        population=200,
+    )
+    street = make_area(
+        code=(d + "001").ljust(12, "0"),
+        level=4,
+        parent=district,
+        name_zh=f"{name}街道",
+        name_en=f"{name} Street",
+        box=box,
+        population=200,
+    )
+    community = make_area(
+        code=d + "001001",
+        level=5,
+        parent=street,
+        name_zh=f"{name}社区",
+        name_en=f"{name} Community",
+        box=box,
+        population=200,
+    )
+    grid = make_area(
+        code=d + "001001001",
+        level=6,
+        parent=community,
+        name_zh=f"{name}一网格",
+        name_en=f"{name} Grid 1",
+        box=box,
+        population=200,
+    )
+    residential = make_area(
+        code=d + "001001001001",
+        level=7,
+        parent=grid,
+        name_zh=f"{name}小区",
+        name_en=f"{name} Estate",
+        box=box,
+        population=200,
+    )
+    building = make_area(
+        code=d + "001001001001001",
+        level=8,
+        parent=residential,
+        name_zh=f"{name}1栋",
+        name_en=f"{name} Building 1",
+        box=box,
+        population=200,
+    )
     return district, street, community, grid, residential, building
 
 
 @pytest.fixture
 def city(db) -> TestCity:
-    province = make_area(code="420000000000", level=1, parent=None, name_zh="湖北省",
-                         name_en="Hubei", box=(114.0, 30.0, 114.4, 30.2), population=400)
-    city_area = make_area(code="420100000000", level=2, parent=province, name_zh="武汉市",
-                          name_en="Wuhan", box=(114.0, 30.0, 114.4, 30.2), population=400)
+    province = make_area(
+        code="420000000000",
+        level=1,
+        parent=None,
+        name_zh="湖北省",
+        name_en="Hubei",
+        box=(114.0, 30.0, 114.4, 30.2),
+        population=400,
+    )
+    city_area = make_area(
+        code="420100000000",
+        level=2,
+        parent=province,
+        name_zh="武汉市",
+        name_en="Wuhan",
+        box=(114.0, 30.0, 114.4, 30.2),
+        population=400,
+    )
     a = _branch(city_area, "02", "江岸", 114.0)
     b = _branch(city_area, "03", "江汉", 114.2)
     return TestCity(province, city_area, *a, *b)
@@ -104,3 +169,9 @@ def actor_of():
     from crisisgov.directory.facade import actor_for_user
 
     return actor_for_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness is for attackers, not for the test suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -56,7 +56,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     detail = [
         {
             "code": error.get("type", "invalid"),
-            "field": ".".join(str(part) for part in error.get("loc", ()) if part not in {"body", "payload"}),
+            "field": ".".join(
+                str(part) for part in error.get("loc", ()) if part not in {"body", "payload"}
+            ),
             "message": error.get("msg", "invalid value"),
         }
         for error in exc.errors

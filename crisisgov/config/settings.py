@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 
 from crisisgov.config.env import DEV_SECRET_KEY, PROJECT_ROOT, read_environment
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,9 +66,9 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict:
+def _database(url: str) -> dict[str, Any]:
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         config.setdefault("TEST", {})
         return config
     # The embedded default: SQLite in WAL mode, writers take the lock up front so that
@@ -118,9 +121,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [PROJECT_ROOT / "crisisgov" / "static"]  # vendored front-end libraries
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # Bodies larger than this are refused with 413 before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+DEFAULT_EXCEPTION_REPORTER = "crisisgov.kernel.pii_logging.PIIExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "crisisgov.kernel.pii_logging.PIIExceptionReporterFilter"
 
 # Personal-data keys: from the environment or a key file, never the database.
@@ -154,3 +164,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # How a logged-in user becomes an Actor with jurisdiction scopes (kernel stays domain-free).
 CRISISGOV_ACTOR_RESOLVER = "crisisgov.directory.facade.actor_for_user"
+# Outside production, serve static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -1,5 +1,23 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, register_converter
 
 from crisisgov.dashboard import views
+from crisisgov.dashboard.converters import AreaIdConverter
 
-urlpatterns = [path("", views.home, name="home")]
+register_converter(AreaIdConverter, "area_id")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("map.json", views.home_map, name="home-map"),
+    path("areas/<area_id:area_id>/", views.area_detail, name="area"),
+    path("areas/<area_id:area_id>/map.json", views.area_map, name="area-map"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    # Django's LogoutView answers POST only: the header holds a small logout form.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -41,3 +41,45 @@ def user_for_api_token(secret: str) -> Any | None:
     from crisisgov.directory.tokens import user_for_api_token as lookup
 
     return lookup(secret)
+
+
+def counts_for_area_paths(paths: list[str]) -> dict:
+    """Residents, households and organisations per area subtree: {path: AreaCounts}."""
+    from crisisgov.directory.selectors import counts_for_area_paths as count
+
+    return count(paths)
+
+
+def role_label(role: str) -> str:
+    """The role's display name in the active language (the raw value for an unknown role)."""
+    from crisisgov.directory.roles import ROLE_LABELS
+
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return role
+
+
+def demo_accounts_ensure() -> list:
+    from crisisgov.directory.demo import demo_accounts_ensure as ensure
+
+    return ensure()
+
+
+# Bulk writes for loaders such as the synthetic city (crisisgov/directory/bulk.py), and the
+# ID-number scheme (GB 11643) they build numbers with.
+from crisisgov.directory import idnumber  # noqa: E402
+from crisisgov.directory.bulk import (  # noqa: E402
+    PeopleInserted,
+    directory_delete_under,
+    households_and_people_bulk_insert,
+    organisations_bulk_insert,
+)
+
+__all__ += [
+    "PeopleInserted",
+    "directory_delete_under",
+    "households_and_people_bulk_insert",
+    "idnumber",
+    "organisations_bulk_insert",
+]

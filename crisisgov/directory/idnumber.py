@@ -45,7 +45,7 @@ def birth_date(number: str) -> dt.date:
 
 
 def sex(number: str) -> str:
-    """"M" or "F", from the parity of the sequence code."""
+    """ "M" or "F", from the parity of the sequence code."""
     return "M" if int(number[16]) % 2 else "F"
 
 

@@ -97,7 +97,10 @@ class Person(models.Model):
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     account = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="person",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,7 +131,10 @@ class RoleAssignment(models.Model):
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     granted_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,135 @@
 """What other apps may use of geo."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from crisisgov.geo.levels import LEVEL_LABELS, PATH_DIGITS, Level
 from crisisgov.geo.permissions import GeoPermission
+from crisisgov.kernel.actor import Actor
 
-__all__ = ["LEVEL_LABELS", "PATH_DIGITS", "GeoPermission", "Level"]
+__all__ = ["LEVEL_LABELS", "PATH_DIGITS", "AreaInfo", "GeoPermission", "Level"]
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    id: int
+    code: str
+    path: str
+    level: int
+    name_zh: str
+    name_en: str
+    population: int
+    parent_id: int | None
+
+
+def _info(area) -> AreaInfo:  # type: ignore[no-untyped-def]
+    return AreaInfo(
+        id=area.pk,
+        code=area.code,
+        path=area.path,
+        level=area.level,
+        name_zh=area.name_zh,
+        name_en=area.name_en,
+        population=area.population,
+        parent_id=area.parent_id,
+    )
+
+
+def area_for_actor(
+    *, actor: Actor, area_id: int, action: str = GeoPermission.VIEW_AREA
+) -> AreaInfo:
+    """The area if the actor may act on it, else NotFound (same answer as a missing one)."""
+    from crisisgov.geo.selectors import area_get
+
+    return _info(area_get(actor=actor, area_id=area_id, action=action))
+
+
+def area_info(area_id: int) -> AreaInfo | None:
+    """Unscoped lookup for internal use (never hand it to a caller without a scope check)."""
+    from crisisgov.geo.models import Area
+
+    area = Area.objects.filter(pk=area_id).first()
+    return _info(area) if area else None
+
+
+def area_roots(*, actor: Actor) -> list[AreaInfo]:
+    from crisisgov.geo import selectors
+
+    return [_info(a) for a in selectors.area_roots_for_actor(actor=actor)]
+
+
+def area_children(*, actor: Actor, area_id: int) -> list[AreaInfo]:
+    from crisisgov.geo import selectors
+
+    area = selectors.area_get(actor=actor, area_id=area_id)
+    return [_info(a) for a in selectors.area_children(actor=actor, area=area)]
+
+
+def area_breadcrumb(*, actor: Actor, area_id: int) -> list[AreaInfo]:
+    from crisisgov.geo import selectors
+
+    area = selectors.area_get(actor=actor, area_id=area_id)
+    return [_info(a) for a in selectors.area_breadcrumb(actor=actor, area=area)]
+
+
+def area_children_geojson(*, actor: Actor, area_id: int) -> dict:
+    """FeatureCollection of the visible children of the area (for the region map)."""
+    from crisisgov.geo import selectors
+
+    area = selectors.area_get(actor=actor, area_id=area_id)
+    return selectors.area_children_geojson(actor=actor, area=area)
+
+
+def area_geojson(*, actor: Actor, area_id: int) -> dict:
+    """FeatureCollection holding just the area (a leaf has no children to draw)."""
+    from crisisgov.geo import selectors
+
+    area = selectors.area_get(actor=actor, area_id=area_id)
+    return {"type": "FeatureCollection", "features": [selectors.feature(area)]}
+
+
+def area_at_point(*, actor: Actor, lon: float, lat: float) -> AreaInfo | None:
+    from crisisgov.geo import selectors
+
+    area = selectors.area_at_point(actor=actor, lon=lon, lat=lat)
+    return _info(area) if area else None
+
+
+def areas_at_level(level: int, *, under: str = "") -> list[AreaInfo]:
+    """Unscoped: every area at `level` (under a path), in code order. For setup and drills."""
+    from crisisgov.geo.models import Area
+
+    rows = Area.objects.filter(level=level)
+    if under:
+        rows = rows.filter(path__under=under)
+    return [_info(a) for a in rows.order_by("path")]
+
+
+def area_id_for_code(code: str) -> int | None:
+    """Unscoped: the id of the area with this code (commands resolve codes typed by staff)."""
+    from crisisgov.geo.models import Area
+
+    return Area.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+# Bulk writes for loaders such as the synthetic city (crisisgov/geo/bulk.py), and the code
+# scheme they follow.
+from crisisgov.geo.bulk import (  # noqa: E402
+    AreaRef,
+    areas_bulk_insert,
+    areas_count,
+    areas_delete_under,
+    areas_set_population,
+)
+from crisisgov.geo.levels import check_code, path_from_code  # noqa: E402
+
+__all__ += [
+    "AreaRef",
+    "areas_bulk_insert",
+    "areas_count",
+    "areas_delete_under",
+    "areas_set_population",
+    "check_code",
+    "path_from_code",
+]

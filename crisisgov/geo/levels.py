@@ -49,6 +49,20 @@ PATH_DIGITS = {
 STATISTICAL_CODE_DIGITS = 12
 
 
+LEVELS_BY_SLUG = {slug: level for level, slug in LEVEL_SLUGS.items()}
+
+
+def level_from_value(value: object) -> Level | None:
+    """The level a file or form names by number (1-8) or slug ("grid"), or None."""
+    if isinstance(value, bool):  # a JSON true is not level 1
+        return None
+    if isinstance(value, int):
+        return Level(value) if Level.PROVINCE <= value <= Level.BUILDING else None
+    if isinstance(value, str):
+        return LEVELS_BY_SLUG.get(value)
+    return None
+
+
 def path_from_code(code: str, level: Level) -> str:
     return code[: PATH_DIGITS[level]]
 
@@ -64,7 +78,8 @@ def check_code(code: str, level: Level, parent_path: str | None) -> str | None:
     """Why `code` is not a valid code for an area at `level` under `parent_path`, or None."""
     digits = PATH_DIGITS[level]
     expected_length = max(digits, STATISTICAL_CODE_DIGITS)
-    if not code.isdigit() or len(code) != expected_length:
+    # isascii(): str.isdigit() also accepts full-width and superscript digits.
+    if not (code.isascii() and code.isdigit()) or len(code) != expected_length:
         return f"a {LEVEL_SLUGS[level]} code has {expected_length} digits"
     own = code[:digits]
     if set(code[digits:]) - {"0"}:

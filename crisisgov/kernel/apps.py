@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class KernelConfig(AppConfig):
@@ -10,3 +11,6 @@ class KernelConfig(AppConfig):
         from crisisgov.kernel import scoping
 
         scoping.register_lookups()
+        # Every process must know every event subscriber: the publisher creates one delivery
+        # per handler registered when it publishes.
+        autodiscover_modules("handlers")

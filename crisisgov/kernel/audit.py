@@ -15,18 +15,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.models import AuditEntry, AuditHead
+from crisisgov.kernel.permissions import KernelPermission
 
 GENESIS = "0" * 64
+
+
+def canonical_time(at: dt.datetime) -> str:
+    """An entry's time as its hash covers it: UTC, to the microsecond."""
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _canonical(entry: AuditEntry) -> bytes:
     body = {
         "seq": entry.seq,
-        "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "at": canonical_time(entry.at),
         "actor_user_id": entry.actor_user_id,
         "actor_username": entry.actor_username,
         "role": entry.role,
@@ -78,7 +85,9 @@ def audit_record(
             area_path=area_path,
             purpose=purpose,
             fields_read=sorted(fields_read),
-            detail=detail or {},
+            # Hash what the database will give back: JSON types only (tuples become lists,
+            # keys become strings), so the entry verifies after the round trip.
+            detail=json.loads(json.dumps(detail or {})),
             prev_hash=head.last_hash,
         )
         entry.hash = entry_hash(entry)
@@ -97,21 +106,27 @@ class ChainReport:
 
 
 def audit_verify(*, batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain; report the first entry that does not fit."""
+    """Walk the whole chain; report the first entry that does not fit.
+
+    The chain is checked up to the head as it stands when the walk starts, so entries that
+    writers append meanwhile are neither checked nor mistaken for tampering.
+    """
+    head = AuditHead.objects.filter(id=1).first()
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
+    window = AuditEntry.objects.filter(seq__lte=head_seq).order_by("seq")
     expected_prev, expected_seq, checked = GENESIS, 1, 0
-    last_seq = 0
     while True:
-        batch = list(AuditEntry.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        batch = list(window.filter(seq__gte=expected_seq)[:batch_size])
         if not batch:
             break
         for entry in batch:
             if entry.seq != expected_seq:
-                return ChainReport(
-                    False, checked, expected_seq, f"entry {expected_seq} is missing"
-                )
+                return ChainReport(False, checked, expected_seq, f"entry {expected_seq} is missing")
             if entry.prev_hash != expected_prev:
                 return ChainReport(
-                    False, checked, entry.seq,
+                    False,
+                    checked,
+                    entry.seq,
                     f"entry {entry.seq} does not follow entry {entry.seq - 1} (chain broken)",
                 )
             if entry_hash(entry) != entry.hash:
@@ -119,14 +134,24 @@ def audit_verify(*, batch_size: int = 5000) -> ChainReport:
                     False, checked, entry.seq, f"entry {entry.seq} was altered (hash mismatch)"
                 )
             expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
-            last_seq = entry.seq
-    head = AuditHead.objects.filter(id=1).first()
-    if head and head.last_seq != last_seq:
+    last_seq = expected_seq - 1
+    if last_seq != head_seq:
         return ChainReport(
-            False, checked, last_seq + 1,
-            f"the chain ends at entry {last_seq} but its head records {head.last_seq}"
+            False,
+            checked,
+            last_seq + 1,
+            f"the chain ends at entry {last_seq} but its head records {head_seq}"
             " (entries removed from the end)",
         )
+    if expected_prev != head_hash:
+        return ChainReport(
+            False,
+            checked,
+            last_seq,
+            f"entry {last_seq} does not match the hash its head records (last entry replaced)",
+        )
+    if head is None and (first := AuditEntry.objects.order_by("seq").first()) is not None:
+        return ChainReport(False, 0, first.seq, "entries exist but the chain head is missing")
     return ChainReport(True, checked)
 
 
@@ -134,12 +159,32 @@ def audit_daily_root(*, day: dt.date) -> dict[str, object]:
     """The hash of the last entry of `day` (UTC): publish it so outsiders can witness the log."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     last = AuditEntry.objects.filter(at__lt=end).order_by("-seq").first()
-    count = AuditEntry.objects.filter(
-        at__gte=end - dt.timedelta(days=1), at__lt=end
-    ).count()
+    count = AuditEntry.objects.filter(at__gte=end - dt.timedelta(days=1), at__lt=end).count()
     return {
         "date": day.isoformat(),
         "last_seq": last.seq if last else 0,
         "root_hash": last.hash if last else GENESIS,
         "entries_that_day": count,
     }
+
+
+def audit_entry_list(
+    *, actor: Actor, action: str = "", after_seq: int = 0, limit: int = 100
+) -> list[AuditEntry]:
+    """Entries an auditor may read, oldest first: those about areas inside their scopes.
+
+    Entries without an area (system-wide actions) are shown to no scoped reader.
+    """
+    if actor.is_system:
+        entries = AuditEntry.objects.all()
+    else:
+        scopes = actor.scopes_for(KernelPermission.VIEW_AUDIT)
+        if not scopes:
+            return []
+        inside = Q()
+        for scope in scopes:
+            inside |= Q(area_path__under=scope.area_path)
+        entries = AuditEntry.objects.filter(inside)
+    if action:
+        entries = entries.filter(action=action)
+    return list(entries.filter(seq__gt=after_seq).order_by("seq")[:limit])

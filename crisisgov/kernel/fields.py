@@ -42,8 +42,11 @@ class EncryptedTextField(models.TextField):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        if isinstance(value, str) and value.startswith(pii.PREFIX + ":"):
-            return value  # already ciphertext (rotation writes ciphertext directly)
+        if isinstance(value, pii.Sealed):
+            return str(value)  # ciphertext made by the kernel itself (key rotation)
+        # Any other string is data, even one that looks like ciphertext: passing those
+        # through would let a user store another row's ciphertext as their own value and
+        # read it back decrypted.
         return pii.encrypt(str(value), context=self.crypto_context)
 
     def masked(self, value: str | None) -> str:

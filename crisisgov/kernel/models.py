@@ -16,6 +16,9 @@ class AuditHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head at #{self.last_seq}"
+
 
 class AuditEntry(models.Model):
     """One append-only entry of the audit log (update and delete are refused by triggers)."""
@@ -76,3 +79,6 @@ class OutboxDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "handler"], name="one_delivery_per_handler")
         ]
+
+    def __str__(self) -> str:
+        return f"event #{self.event_id} to {self.handler}"

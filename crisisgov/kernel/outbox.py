@@ -1,10 +1,19 @@
 """Domain events through a durable outbox.
 
-`outbox_publish` writes the event in the caller's transaction and, once that commits, enqueues
-its delivery on Django's tasks API. Each subscribed handler runs in its own transaction that
-also marks its delivery done, so a handler's effect happens exactly once even if a worker dies
-mid-way; failures are retried with exponential backoff and parked as dead after
-MAX_ATTEMPTS. `crisisgov worker` runs the task queue and sweeps anything a crash left behind.
+`outbox_publish` writes the event, and one delivery row per subscribed handler, in the
+caller's transaction; once that commits, it enqueues the delivery on Django's tasks API. An
+event of a transaction that rolls back is never seen.
+
+Each delivery runs its handler inside a transaction that holds the delivery row locked and
+marks it delivered in the same commit, so a handler's database effect happens exactly once
+however often the task or the sweep runs. A handler that raises has its writes rolled back
+(a savepoint) and is retried with exponential backoff; after MAX_ATTEMPTS it is parked as
+dead for an operator. Effects outside the database (a text message sent) are at least once.
+
+Handlers subscribe with `@event_handler(topic)` in a module named `handlers.py` of their
+app; the kernel imports every app's `handlers` module at start-up, so every process, the
+publisher included, knows every subscriber. `crisisgov worker` runs the task queue and
+sweeps what is due: retries, and events whose enqueue was lost in a crash.
 """
 
 from __future__ import annotations
@@ -13,11 +22,13 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
 
 from crisisgov.kernel.models import OutboxDelivery, OutboxEvent
+from crisisgov.kernel.pii_logging import redact
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -29,10 +40,14 @@ def event_handler(topic: str) -> Callable[[Handler], Handler]:
     """Subscribe a function to a topic; its dotted name identifies its deliveries."""
 
     def register(func: Handler) -> Handler:
-        _handlers[topic][f"{func.__module__}.{func.__qualname__}"] = func
+        _handlers[topic][handler_name(func)] = func
         return func
 
     return register
+
+
+def handler_name(func: Handler) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
 
 
 def handlers_for(topic: str) -> dict[str, Handler]:
@@ -41,13 +56,15 @@ def handlers_for(topic: str) -> dict[str, Handler]:
 
 def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
     """Record an event in the current transaction; delivery is scheduled on commit."""
-    event = OutboxEvent.objects.create(topic=topic, payload=payload)
-    now = timezone.now()
-    OutboxDelivery.objects.bulk_create(
-        OutboxDelivery(event=event, handler=name, next_attempt_at=now)
-        for name in handlers_for(topic)
-    )
-    transaction.on_commit(lambda: _enqueue(event.pk))
+    with transaction.atomic():  # the event and its deliveries stand or fall together
+        event = OutboxEvent.objects.create(topic=topic, payload=payload)
+        now = timezone.now()
+        deliveries = OutboxDelivery.objects.bulk_create(
+            OutboxDelivery(event=event, handler=name, next_attempt_at=now)
+            for name in handlers_for(topic)
+        )
+        if deliveries:
+            transaction.on_commit(lambda: _enqueue(event.pk))
     return event
 
 
@@ -61,59 +78,89 @@ def _enqueue(event_id: int) -> None:
 
 
 def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the `attempts`-th failure: 2 s, 4 s, 8 s ... at most an hour."""
     return dt.timedelta(seconds=min(2**attempts, 3600))
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"  # rescheduled, or dead after MAX_ATTEMPTS
+    SKIPPED = "skipped"  # already delivered or dead, or another worker holds it
 
 
 def outbox_deliver_event(*, event_id: int) -> int:
     """Deliver one event to every handler still waiting for it; returns how many succeeded."""
-    delivered = 0
     pending = OutboxDelivery.objects.filter(
         event_id=event_id, delivered_at__isnull=True, dead=False
     ).values_list("id", flat=True)
-    for delivery_id in list(pending):
-        delivered += _deliver_one(delivery_id)
-    return delivered
-
-
-def _deliver_one(delivery_id: int) -> int:
-    error = ""
-    try:
-        with transaction.atomic():
-            delivery = (
-                OutboxDelivery.objects.select_for_update()
-                .select_related("event")
-                .get(id=delivery_id)
-            )
-            if delivery.delivered_at or delivery.dead:
-                return 0  # another worker got there first
-            handler = handlers_for(delivery.event.topic).get(delivery.handler)
-            if handler is None:
-                raise LookupError(f"no handler {delivery.handler} is registered")
-            handler(delivery.event)
-            delivery.attempts += 1
-            delivery.delivered_at = timezone.now()
-            delivery.save(update_fields=["attempts", "delivered_at"])
-            return 1
-    except Exception as exc:  # the handler's own writes were rolled back with it
-        error = f"{type(exc).__name__}: {exc}"
-        logger.warning("outbox delivery %s failed: %s", delivery_id, error)
-    with transaction.atomic():
-        delivery = OutboxDelivery.objects.select_for_update().get(id=delivery_id)
-        delivery.attempts += 1
-        delivery.last_error = error[:2000]
-        delivery.dead = delivery.attempts >= MAX_ATTEMPTS
-        delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
-        delivery.save(update_fields=["attempts", "last_error", "dead", "next_attempt_at"])
-    return 0
+    outcomes = [_deliver_one(delivery_id) for delivery_id in list(pending)]
+    return outcomes.count(Outcome.DELIVERED)
 
 
 def outbox_deliver_due(*, limit: int = 500) -> int:
-    """Deliver what is due: retries, and events whose enqueue was lost in a crash."""
+    """Attempt what is due (retries, and events whose enqueue was lost in a crash).
+
+    Returns how many deliveries were attempted, delivered or not, so a caller can repeat
+    until nothing is due.
+    """
     due = (
         OutboxDelivery.objects.filter(
             delivered_at__isnull=True, dead=False, next_attempt_at__lte=timezone.now()
         )
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-    return sum(_deliver_one(delivery_id) for delivery_id in list(due))
+    outcomes = [_deliver_one(delivery_id) for delivery_id in list(due)]
+    return len(outcomes) - outcomes.count(Outcome.SKIPPED)
+
+
+def _deliver_one(delivery_id: int) -> Outcome:
+    with transaction.atomic():
+        # Another worker delivering it holds the lock: leave it to them (PostgreSQL; SQLite
+        # serialises writers anyway).
+        delivery = (
+            OutboxDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .filter(id=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.delivered_at or delivery.dead:
+            return Outcome.SKIPPED
+        delivery.attempts += 1
+        try:
+            handler = handlers_for(delivery.event.topic).get(delivery.handler)
+            if handler is None:
+                raise LookupError(f"no handler {delivery.handler} is registered")
+            with transaction.atomic():  # a savepoint: a failing handler's writes roll back
+                handler(delivery.event)
+        except Exception as exc:
+            _record_failure(delivery, f"{type(exc).__name__}: {exc}")
+            return Outcome.FAILED
+        delivery.delivered_at = timezone.now()
+        delivery.last_error = ""
+        delivery.save(update_fields=["attempts", "delivered_at", "last_error"])
+        return Outcome.DELIVERED
+
+
+def _record_failure(delivery: OutboxDelivery, error: str) -> None:
+    error = redact(error)  # an exception message may quote a phone or ID number
+    delivery.last_error = error[:2000]
+    delivery.dead = delivery.attempts >= MAX_ATTEMPTS
+    delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+    delivery.save(update_fields=["attempts", "last_error", "dead", "next_attempt_at"])
+    if delivery.dead:
+        logger.error(
+            "outbox delivery %s (%s) is dead after %s attempts: %s",
+            delivery.pk,
+            delivery.handler,
+            delivery.attempts,
+            error,
+        )
+    else:
+        logger.warning(
+            "outbox delivery %s (%s) failed, attempt %s: %s",
+            delivery.pk,
+            delivery.handler,
+            delivery.attempts,
+            error,
+        )

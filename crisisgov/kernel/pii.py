@@ -34,6 +34,13 @@ class PIIKeyError(Exception):
     """A key is missing, malformed, or a ciphertext does not authenticate."""
 
 
+class Sealed(str):
+    """A ciphertext to store as it is: an encrypted field encrypts every other value.
+
+    Only kernel code that has just sealed the value (key rotation) wraps it in this.
+    """
+
+
 @dataclass(frozen=True)
 class KeyRing:
     keys: tuple[tuple[str, bytes], ...]  # (id, 32-byte key), newest first
@@ -53,19 +60,36 @@ class KeyRing:
 def _decode_key(text: str, *, what: str) -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
-    except ValueError as exc:
-        raise PIIKeyError(f"{what} is not valid base64") from exc
+    except ValueError:
+        raise PIIKeyError(f"{what} is not valid base64") from None
     if len(key) != 32:
         raise PIIKeyError(f"{what} must be 32 bytes (AES-256), got {len(key)}")
     return key
 
 
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def parse_key_list(spec: str) -> tuple[tuple[str, bytes], ...]:
-    keys = []
-    for item in filter(None, (part.strip() for part in spec.split(","))):
+    """Parse ``id:base64key,id:base64key`` (newest first).
+
+    Errors name the key by its id, or by its position when the id itself is malformed, and
+    never echo key material.
+    """
+    keys: list[tuple[str, bytes]] = []
+    items = [part.strip() for part in spec.split(",") if part.strip()]
+    for number, item in enumerate(items, start=1):
         kid, sep, material = item.partition(":")
-        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", kid):
-            raise PIIKeyError(f"personal-data key {item[:8]!r}... must look like id:base64key")
+        if not sep or not KEY_ID_PATTERN.fullmatch(kid):
+            raise PIIKeyError(
+                f"personal-data key number {number} must look like id:base64key"
+                " (id: 1-32 letters, digits, _ or -)"
+            )
+        # Ids differing only in case would be one id to SQLite's LIKE, which rotation uses.
+        if any(kid.casefold() == seen.casefold() for seen, _ in keys):
+            raise PIIKeyError(
+                f"personal-data key {kid!r} appears twice in the key ring (ids ignore case)"
+            )
         keys.append((kid, _decode_key(material, what=f"personal-data key {kid!r}")))
     return tuple(keys)
 
@@ -82,7 +106,32 @@ def new_key_file(path: Path) -> None:
         json.dump(body, handle, indent=2)
 
 
-def load_key_ring(*, keys: str, key_file: str, blind_index_key: str) -> KeyRing:
+def _read_key_file(path: Path) -> tuple[tuple[tuple[str, bytes], ...], str]:
+    """The keys (newest first) and the blind-index key text of a JSON key file."""
+    try:
+        data = json.loads(path.read_text())
+        entries = [(str(k["id"]), str(k["key"])) for k in data["keys"]]
+        blind = str(data.get("blind_index_key", ""))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PIIKeyError(
+            f"personal-data key file {path} must hold"
+            ' {"keys": [{"id": ..., "key": ...}], "blind_index_key": ...}'
+        ) from exc
+    spec = ",".join(f"{kid}:{key}" for kid, key in entries)
+    try:
+        return parse_key_list(spec), blind
+    except PIIKeyError as exc:
+        raise PIIKeyError(f"{exc} (in {path})") from None
+
+
+def load_key_ring(
+    *, keys: str, key_file: str, blind_index_key: str, create_missing: bool = False
+) -> KeyRing:
+    """Build the key ring from the environment's key list or else from a key file.
+
+    `create_missing` writes a fresh key file where none exists: for development only, since
+    in production a mistyped path would otherwise start a new, unknown key.
+    """
     ring: tuple[tuple[str, bytes], ...] = ()
     file_blind = ""
     if keys:
@@ -90,12 +139,10 @@ def load_key_ring(*, keys: str, key_file: str, blind_index_key: str) -> KeyRing:
     elif key_file:
         path = Path(key_file)
         if not path.exists():
+            if not create_missing:
+                raise PIIKeyError(f"personal-data key file {path} does not exist")
             new_key_file(path)
-        data = json.loads(path.read_text())
-        ring = tuple(
-            (k["id"], _decode_key(k["key"], what=f"key {k['id']!r} in {path}")) for k in data["keys"]
-        )
-        file_blind = data.get("blind_index_key", "")
+        ring, file_blind = _read_key_file(path)
     if not ring:
         raise PIIKeyError("no personal-data keys: set CRISISGOV_PII_KEYS or CRISISGOV_PII_KEY_FILE")
     blind_text = blind_index_key or file_blind
@@ -119,6 +166,7 @@ def key_ring() -> KeyRing:
                     keys=settings.PII_KEYS,
                     key_file=settings.PII_KEY_FILE,
                     blind_index_key=settings.BLIND_INDEX_KEY,
+                    create_missing=not getattr(settings, "PRODUCTION", False),
                 )
     return _ring
 
@@ -131,36 +179,37 @@ def use_key_ring(ring: KeyRing | None) -> None:
 
 
 def encrypt(plaintext: str, *, context: str, ring: KeyRing | None = None) -> str:
+    """Seal `plaintext` under the newest key, bound to `context` (app.model.field)."""
     ring = ring or key_ring()
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(ring.key(ring.current_id)).encrypt(
-        nonce, plaintext.encode(), context.encode()
-    )
+    sealed = AESGCM(ring.key(ring.current_id)).encrypt(nonce, plaintext.encode(), context.encode())
     token = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
     return f"{PREFIX}:{ring.current_id}:{token}"
 
 
-def key_id_of(ciphertext: str) -> str:
-    prefix, kid, _ = ciphertext.split(":", 2)
-    if prefix != PREFIX:
+def _split(ciphertext: str) -> tuple[str, str]:
+    prefix, _, rest = ciphertext.partition(":")
+    kid, sep, token = rest.partition(":")
+    if prefix != PREFIX or not sep or not kid or not token:
         raise PIIKeyError("not a personal-data ciphertext")
-    return kid
+    return kid, token
+
+
+def key_id_of(ciphertext: str) -> str:
+    """The id of the key a ciphertext was sealed under."""
+    return _split(ciphertext)[0]
 
 
 def decrypt(ciphertext: str, *, context: str, ring: KeyRing | None = None) -> str:
     ring = ring or key_ring()
+    kid, token = _split(ciphertext)
+    key = ring.key(kid)  # names a key id missing from the ring
     try:
-        prefix, kid, token = ciphertext.split(":", 2)
-    except ValueError as exc:
-        raise PIIKeyError("not a personal-data ciphertext") from exc
-    if prefix != PREFIX:
-        raise PIIKeyError("not a personal-data ciphertext")
-    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    try:
-        plain = AESGCM(ring.key(kid)).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
-    except Exception as exc:  # InvalidTag: tampered, wrong key or moved to another column
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+        return plain.decode()
+    except Exception as exc:  # InvalidTag: tampered, truncated, or moved to another column
         raise PIIKeyError(f"personal-data ciphertext for {context} does not authenticate") from exc
-    return plain.decode()
 
 
 def normalise_for_index(value: str) -> str:

@@ -27,18 +27,18 @@ class Under(models.Lookup):
 
     lookup_name = "under"
 
-    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[str]]:
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, tuple[str, ...]]:
         prefix = str(value)
         if not prefix.isdigit():
             raise ValueError(f"an area path holds digits only, got {prefix!r}")
         wildcard = "*" if connection.vendor == "sqlite" else "%"
-        return "%s", [prefix + wildcard]
+        return "%s", (prefix + wildcard,)
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         operator = "GLOB" if connection.vendor == "sqlite" else "LIKE"
-        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} {operator} {rhs}", (*lhs_params, *rhs_params)
 
 
 def register_lookups() -> None:

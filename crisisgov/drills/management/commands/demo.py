@@ -1,0 +1,41 @@
+"""`crisisgov demo`: migrate, generate the demo city once, reset the demo accounts, serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from crisisgov.directory.facade import demo_accounts_ensure
+from crisisgov.geo.facade import Level, areas_at_level
+
+
+class Command(BaseCommand):
+    help = "Set up and serve the demo platform on the embedded database."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument("--size", default="small", choices=["tiny", "small", "medium"])
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="set up, print, and stop")
+
+    def handle(
+        self, *args: Any, seed: int, size: str, bind: str, no_serve: bool, **options: Any
+    ) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("the demo resets accounts and must not run in production mode")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not areas_at_level(Level.CITY):
+            self.stdout.write(f"Generating the {size} synthetic city (seed {seed})...")
+            call_command("city", "generate", "--seed", str(seed), "--size", size)
+        accounts = demo_accounts_ensure()
+        self.stdout.write("\nDemo accounts (passwords are new on every run):")
+        for account in accounts:
+            self.stdout.write(
+                f"  {account.role:<20} {account.username:<26} {account.password:<14}"
+                f" {account.area.name_en}"
+            )
+        if not no_serve:
+            call_command("serve", bind=bind, with_worker=True)
