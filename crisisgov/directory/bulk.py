@@ -1,8 +1,9 @@
 """Bulk writes of organisations, households and residents for loaders (the synthetic city).
 
-Personal fields are still encrypted row by row (`EncryptedTextField.get_prep_value`) and
-their blind indexes computed before the insert; what a loader saves is the per-row query,
-the per-row transaction and the per-row audit entry (it records one for the whole load).
+Personal fields are still encrypted row by row by their own model fields
+(`EncryptedTextField.get_db_prep_save`) and their blind indexes computed by theirs. What a
+loader saves is the per-row query, transaction and audit entry (it records one for the whole
+load) and, for residents, the ORM's per-object work, which costs more than the encryption.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ _RESIDENT_FIELDS = ("name", "national_id", "phone", "date_of_birth", "sex")
 ValueOf = Callable[[ResidentRow, Any], Any]  # (resident, saved household) -> column value
 
 
-def _person_values(connection: Any) -> tuple[list[str], list[ValueOf]]:
+def _person_values() -> tuple[list[str], list[ValueOf]]:
     """The columns of a Person row and, for each, how to get its database value from a
     resident and its saved household. The model's own fields do the work: encrypted fields
     encrypt in `get_db_prep_save`, a blind index is its field's keyed digest of the source
@@ -151,7 +152,7 @@ def households_and_people_bulk_insert(
     `on_progress(n)` is called after each batch with the number of people it wrote."""
     from crisisgov.directory.models import Household, Person
 
-    columns, values = _person_values(connection)
+    columns, values = _person_values()
     # Names come from the model, values go as parameters.
     insert_person = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         connection.ops.quote_name(Person._meta.db_table),

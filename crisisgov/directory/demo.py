@@ -33,7 +33,7 @@ def _place(role: Role, city: AreaInfo, district: AreaInfo, grid: AreaInfo):  # t
         return district, org
     if role == Role.NGO_LIAISON:
         return city, orgs.filter(kind=OrganisationKind.NGO).order_by("id").first()
-    if role == Role.GRID_WORKER:
+    if role in (Role.GRID_WORKER, Role.CITIZEN):
         return grid, None
     return city, None
 

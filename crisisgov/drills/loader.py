@@ -9,6 +9,7 @@ mix with real ones, and `--replace` must never delete a real place.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,18 +107,18 @@ def _households(
             if household is not None:
                 yield household, members
             household, members = spec, []
-        elif household is None or (spec.building_code, spec.household_number) != (
-            household.building_code,
-            household.number,
+            continue
+        if household is None or (household.building_code, household.number) != (
+            spec.building_code,
+            spec.household_number,
         ):
             raise ValueError(f"a resident of {spec.household_number} comes before its household")
-        else:
-            members.append(spec)
+        members.append(spec)
     if household is not None:
         yield household, members
 
 
-def _populations(areas: dict[str, AreaRef], residents_by_building: dict[str, int]) -> dict:
+def _populations(areas: dict[str, AreaRef], residents_by_building: Counter[str]) -> dict:
     """{path: residents in the subtree} for every area written, from the building counts."""
     populations = dict.fromkeys((area.path for area in areas.values()), 0)
     for code, residents in residents_by_building.items():
@@ -129,7 +130,7 @@ def _populations(areas: dict[str, AreaRef], residents_by_building: dict[str, int
 
 
 @contextmanager
-def _roomy_sqlite_cache(mebibytes: int = 256) -> Iterator[None]:
+def _roomy_sqlite_cache(mebibytes: int = 128) -> Iterator[None]:
     """Give SQLite a page cache that holds the person indexes while loading. Blind indexes are
     random keys, so each insert touches a random page of them; with the default 2 MiB cache a
     large city spends its time re-reading pages. The cache is restored afterwards."""
@@ -157,7 +158,7 @@ def load_city(
     batches, then set every area's population to the residents loaded in its subtree."""
     areas: dict[str, AreaRef] = {}
     organisations = households = residents = 0
-    residents_by_building: dict[str, int] = {}
+    residents_by_building: Counter[str] = Counter()
     for kind, group in itertools.groupby(specs, key=_kind):
         if kind == "areas":
             areas |= areas_bulk_insert(group, batch_size=batch_size, known=areas)  # type: ignore[arg-type]
@@ -172,7 +173,7 @@ def load_city(
             )
             households += written.households
             residents += written.people
-            residents_by_building |= written.residents_by_building
+            residents_by_building.update(written.residents_by_building)
     areas_set_population(_populations(areas, residents_by_building))
     per_level = dict.fromkeys(Level, 0)
     for area in areas.values():
@@ -193,17 +194,17 @@ def city_generate(
     Refuses (Conflict) when a drill city exists and `replace` is false, and always when the
     database holds areas outside the drill namespace.
     """
-    real_areas = areas_count() - areas_count(under=DRILL_PATH)
-    if real_areas:
-        raise Conflict(
-            f"the database holds {real_areas} areas outside the drill namespace ({DRILL_PATH});"
-            " generate the synthetic city into a database of its own"
-        )
-    if city_exists() and not replace:
-        raise Conflict(
-            "a synthetic city already exists; pass --replace to delete it and generate anew"
-        )
     with transaction.atomic(), _roomy_sqlite_cache():
+        real_areas = areas_count() - areas_count(under=DRILL_PATH)
+        if real_areas:
+            raise Conflict(
+                f"the database holds {real_areas} areas outside the drill namespace"
+                f" ({DRILL_PATH}); generate the synthetic city into a database of its own"
+            )
+        if city_exists() and not replace:
+            raise Conflict(
+                "a synthetic city already exists; pass --replace to delete it and generate anew"
+            )
         replaced = city_clear() if replace else {}
         specs = generate_city(seed, size, make_national_id=idnumber.make)
         loaded = load_city(specs, batch_size=batch_size, on_residents=on_residents)

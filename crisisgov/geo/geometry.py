@@ -116,6 +116,7 @@ def bbox(geometry: BaseGeometry) -> BBox:
 
 def covers(parent: BaseGeometry, child: BaseGeometry) -> bool:
     """True when `child` lies inside `parent`, allowing for rounding along shared edges."""
+    shapely.prepare(parent)  # a parent is usually asked about many children
     if parent.covers(child):  # the usual case, and the cheap one
         return True
     return parent.buffer(EDGE_TOLERANCE_DEGREES).covers(child)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from shapely.geometry import Point, shape
 
 from crisisgov.geo.levels import PATH_DIGITS, Level
@@ -56,15 +56,18 @@ def area_children(*, actor: Actor, area: Area) -> QuerySet[Area]:
     return area_visible(actor=actor).filter(parent=area).order_by("path")
 
 
-def area_roots_for_actor(*, actor: Actor) -> list[Area]:
-    """The topmost areas the actor may see: where their role assignments are."""
-    visible = area_visible(actor=actor)
+def _tops(actor: Actor) -> Q:
+    """Selects the areas at the top of the actor's jurisdictions."""
     if actor.is_system:
-        return list(visible.filter(parent__isnull=True))
+        return Q(parent__isnull=True)
     paths = sorted({s.area_path for s in actor.scopes_for(GeoPermission.VIEW_AREA)})
     # Drop paths nested in another granted path: the outer one already shows them.
-    tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    return list(visible.filter(path__in=tops).order_by("path"))
+    return Q(path__in=[p for p in paths if not any(p != q and p.startswith(q) for q in paths)])
+
+
+def area_roots_for_actor(*, actor: Actor) -> list[Area]:
+    """The topmost areas the actor may see: where their role assignments are."""
+    return list(area_visible(actor=actor).filter(_tops(actor)).order_by("path"))
 
 
 def area_breadcrumb(*, actor: Actor, area: Area) -> list[Area]:
@@ -90,22 +93,36 @@ def area_at_point(
     may_contain = Q(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat)
     may_contain |= Q(geometry__isnull=True)
     visible = area_visible(actor=actor).filter(may_contain).order_by("path")
-    tops = [a.pk for a in area_roots_for_actor(actor=actor)]
-    frontier = list(visible.filter(pk__in=tops))
+    frontier = list(visible.filter(_tops(actor)))
     found = None
     while frontier:
         hits = [a for a in frontier if a.geometry and shape(a.geometry).covers(point)]
-        if hits and (level is None or hits[0].level == level):
-            found = hits[0]  # on a shared boundary, the first in code order
-        if level is not None and frontier[0].level >= level:
-            break
-        parents = [a.pk for a in frontier if a in hits or not a.geometry]
+        for hit in hits:  # the deepest wins; among equals, the first in code order
+            if (level is None or hit.level == level) and (found is None or hit.level > found.level):
+                found = hit
+        hit_ids = {a.pk for a in hits}
+        parents = [
+            a.pk
+            for a in frontier
+            if (a.pk in hit_ids or not a.geometry) and (level is None or a.level < level)
+        ]
         frontier = [
             child
             for start in range(0, len(parents), POINT_LOOKUP_BATCH)
             for child in visible.filter(parent_id__in=parents[start : start + POINT_LOOKUP_BATCH])
         ]
     return found
+
+
+def _with_parent_code(rows: QuerySet[Area]) -> QuerySet[Area]:
+    # A join for the one column: select_related would load (and decode) every parent's outline.
+    return rows.annotate(parent_code=F("parent__code"))
+
+
+def _parent_code(area: Area) -> str | None:
+    if hasattr(area, "parent_code"):
+        return area.parent_code
+    return area.parent.code if area.parent_id and area.parent else None
 
 
 def feature(area: Area, *, with_geometry: bool = True) -> dict:
@@ -117,7 +134,7 @@ def feature(area: Area, *, with_geometry: bool = True) -> dict:
             "id": area.pk,
             "code": area.code,
             "level": area.level,
-            "parent_code": area.parent.code if area.parent_id and area.parent else None,
+            "parent_code": _parent_code(area),
             "name_zh": area.name_zh,
             "name_en": area.name_en,
             "population": area.population,
@@ -127,13 +144,13 @@ def feature(area: Area, *, with_geometry: bool = True) -> dict:
 
 def area_children_geojson(*, actor: Actor, area: Area) -> dict:
     """The children of `area` as a FeatureCollection (the drill-down map's regions)."""
-    children = area_children(actor=actor, area=area).select_related("parent")
+    children = _with_parent_code(area_children(actor=actor, area=area))
     return {"type": "FeatureCollection", "features": [feature(c) for c in children]}
 
 
 def area_subtree_geojson(*, actor: Actor, area: Area, max_level: int | None = None) -> dict:
     """`area` and its visible descendants as a FeatureCollection (export; re-importable)."""
-    rows = area_visible(actor=actor).filter(path__under=area.path).select_related("parent")
+    rows = _with_parent_code(area_visible(actor=actor).filter(path__under=area.path))
     if max_level is not None:
         rows = rows.filter(level__lte=max_level)
     return {"type": "FeatureCollection", "features": [feature(a) for a in rows.order_by("path")]}

@@ -8,16 +8,19 @@ plus one. Outlines must lie inside the parent's outline.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from shapely.geometry.base import BaseGeometry
 
 from crisisgov.geo import geometry
 from crisisgov.geo.geometry import GeometryError, Outline
 from crisisgov.geo.levels import (
     LEVEL_SLUGS,
+    PATH_DIGITS,
     Level,
     check_code,
     level_from_value,
@@ -34,9 +37,11 @@ from crisisgov.kernel.outbox import outbox_publish
 TOPIC = "geo.area_changed"
 NAME_MAX_LENGTH = 100
 MAX_POPULATION = 2_147_483_647  # the column is a 32-bit integer on PostgreSQL
+_BBOX_FIELDS = ["min_lon", "min_lat", "max_lon", "max_lat"]
 FEATURE_PROPERTIES = {"code", "level", "parent_code", "name_zh", "name_en", "population", "id"}
 LOOKUP_BATCH = 500  # codes per `IN (...)`, well under SQLite's bound-parameter limit
-_BBOX_FIELDS = ["min_lon", "min_lat", "max_lon", "max_lat"]
+WRITE_BATCH = 500
+IMPORTED_COLUMNS = ["name_zh", "name_en", "population", "geometry", *_BBOX_FIELDS]
 
 
 # --- checks shared by every write --------------------------------------------------------
@@ -121,31 +126,25 @@ def _event(action: str, areas: Iterable[Area]) -> dict[str, Any]:
     return {"action": action, "area_ids": [a.pk for a in areas], "paths": [a.path for a in areas]}
 
 
-def _record_created(actor: Actor, area: Area, *, imported: bool = False) -> None:
+def _record_created(actor: Actor, area: Area) -> None:
     audit_record(
         actor=actor,
         action="geo.area_created",
         target_type="geo.area",
         target_id=area.pk,
         area_path=area.path,
-        detail={"code": area.code, **({"import": True} if imported else {})},
+        detail={"code": area.code},
     )
 
 
-def _record_updated(
-    actor: Actor, area: Area, changed: Iterable[str], *, imported: bool = False
-) -> None:
+def _record_updated(actor: Actor, area: Area, changed: Iterable[str]) -> None:
     audit_record(
         actor=actor,
         action="geo.area_updated",
         target_type="geo.area",
         target_id=area.pk,
         area_path=area.path,
-        detail={
-            "code": area.code,
-            "changed": sorted(changed),
-            **({"import": True} if imported else {}),
-        },
+        detail={"code": area.code, "changed": sorted(changed)},
     )
 
 
@@ -376,12 +375,16 @@ class _Row:
             return self.parent_row.path
         return self.parent_area.path if self.parent_area is not None else None
 
-    @property
-    def parent_geometry(self) -> dict | None:
-        # A parent in the file is compared as the file will leave it.
+    def parent_shape(self, shapes: dict[int, BaseGeometry]) -> BaseGeometry | None:
+        """The parent's outline (as the file will leave it); `shapes` caches database ones."""
         if self.parent_row is not None:
-            return self.parent_row.outline.geojson if self.parent_row.outline else None
-        return self.parent_area.geometry if self.parent_area is not None else None
+            return self.parent_row.outline.shape if self.parent_row.outline else None
+        area = self.parent_area
+        if area is None or area.geometry is None:
+            return None
+        if area.pk not in shapes:
+            shapes[area.pk] = geometry.outline_shape(area.geometry)
+        return shapes[area.pk]
 
 
 def _read_feature(index: int, raw: object) -> _Row:
@@ -436,7 +439,9 @@ def _visible_by_code(actor: Actor, codes: set[str]) -> dict[str, Area]:
     visible = Area.objects.for_actor(actor, GeoPermission.VIEW_AREA)
     for start in range(0, len(ordered), LOOKUP_BATCH):
         batch = ordered[start : start + LOOKUP_BATCH]
-        rows = visible.filter(code__in=batch).select_related("parent")
+        # The parent comes along for a re-import of one's own district, whose parent may be
+        # out of sight; its outline is read (once per parent) only when it is needed.
+        rows = visible.filter(code__in=batch).select_related("parent").defer("parent__geometry")
         found.update((a.code, a) for a in rows.select_for_update(of=("self",)))
     return found
 
@@ -485,7 +490,7 @@ def _mark_cycles(rows: list[_Row]) -> None:
         done.update(chain)
 
 
-def _check_place(actor: Actor, row: _Row) -> None:
+def _check_place(actor: Actor, row: _Row, shapes: dict[int, BaseGeometry]) -> None:
     """Level order, code, permission and outline of a row whose parent is known."""
     assert row.level is not None
     if row.parent_row is not None and not row.parent_row.valid:
@@ -510,7 +515,8 @@ def _check_place(actor: Actor, row: _Row) -> None:
     elif not actor.can_at(GeoPermission.EDIT_AREA, row.parent_path or ""):
         row.problem("properties.parent_code", "you may not add areas here", kind="forbidden")
         return
-    if not _inside_parent(row.outline, row.parent_geometry):
+    parent_shape = row.parent_shape(shapes)
+    if row.outline and parent_shape and not geometry.covers(parent_shape, row.outline.shape):
         row.problem("geometry", f"the outline is not inside its parent {row.parent_code}'s outline")
 
 
@@ -558,9 +564,10 @@ def areas_import_geojson(*, actor: Actor, collection: object) -> ImportReport:
                 _resolve_parent(row, by_code, visible)
         _mark_cycles(rows)
         # Parents before children, so that a child can wait for a parent found wanting.
+        shapes: dict[int, BaseGeometry] = {}
         for row in sorted(rows, key=lambda r: (r.level or 0, r.index)):
             if row.valid:
-                _check_place(actor, row)
+                _check_place(actor, row, shapes)
         changes = {row.index: _changes(row) for row in rows if row.valid and row.existing}
         _check_children_kept(rows, changes, skip=set(by_code))
 
@@ -581,45 +588,64 @@ def _check_children_kept(rows: list[_Row], changes: dict[int, dict], *, skip: se
 
 
 def _write_import(actor: Actor, rows: list[_Row], changes: dict[int, dict]) -> ImportReport:
+    """Write a checked import: new areas level by level (parents first), then the updates."""
     created: list[Area] = []
     updated: list[Area] = []
-    # Parents before children: a valid parent is always exactly one level up.
-    for row in sorted(rows, key=lambda r: (r.level or 0, r.index)):
-        assert row.level is not None
-        if row.existing is not None:
-            row.saved = row.existing
-            if changes[row.index]:
-                row.existing.save(update_fields=_apply(row.existing, changes[row.index]))
-                _record_updated(actor, row.existing, changes[row.index], imported=True)
-                updated.append(row.existing)
-            continue
-        parent = row.parent_row.saved if row.parent_row else row.parent_area
-        area = Area(
-            code=row.code,
-            path=row.path,
-            level=row.level,
-            parent=parent,
-            name_zh=row.name_zh,
-            name_en=row.name_en,
-            population=row.population,
-        )
-        _set_outline(area, row.outline)
+    for level in Level:
+        batch = []
+        for row in rows:
+            if row.level != level:
+                continue
+            if row.existing is not None:
+                row.saved = row.existing
+                if changes[row.index]:
+                    _apply(row.existing, changes[row.index])
+                    updated.append(row.existing)
+                continue
+            row.saved = Area(
+                code=row.code,
+                path=row.path,
+                level=row.level,
+                parent=row.parent_row.saved if row.parent_row else row.parent_area,
+                name_zh=row.name_zh,
+                name_en=row.name_en,
+                population=row.population,
+            )
+            _set_outline(row.saved, row.outline)
+            batch.append(row.saved)
         try:
             with transaction.atomic():
-                area.save(force_insert=True)
-        except IntegrityError:  # created by someone else while this import ran
-            raise Conflict(
-                f"feature {row.index} ({row.code}): an area with this code was just created;"
-                " import again",
-                field=f"features.{row.index}.properties.code",
-            ) from None
-        _record_created(actor, area, imported=True)
-        row.saved = area
-        created.append(area)
+                created += Area.objects.bulk_create(batch, batch_size=WRITE_BATCH)
+        except IntegrityError:  # someone else created one of these codes while this ran
+            raise Conflict("an area of this file was created meanwhile; import again") from None
+    Area.objects.bulk_update(updated, IMPORTED_COLUMNS, batch_size=WRITE_BATCH)
     if created or updated:
+        # One entry for the whole file: per-area entries cost a chain lock each, which
+        # would dominate a city-sized import. It lists every code it touched.
+        paths = [area.path for area in [*created, *updated]]
+        audit_record(
+            actor=actor,
+            action="geo.areas_imported",
+            target_type="geo.area",
+            area_path=_common_path(paths),
+            detail={
+                "created": [area.code for area in created],
+                "updated": {
+                    row.code: sorted(changes[row.index])
+                    for row in rows
+                    if row.existing is not None and changes[row.index]
+                },
+            },
+        )
         outbox_publish(topic=TOPIC, payload=_event("imported", [*created, *updated]))
     return ImportReport(
         created=len(created),
         updated=len(updated),
         unchanged=len(rows) - len(created) - len(updated),
     )
+
+
+def _common_path(paths: list[str]) -> str:
+    """The deepest area path above (or equal to) all of `paths`: where the change happened."""
+    prefix = os.path.commonprefix(paths)
+    return max((prefix[:d] for d in PATH_DIGITS.values() if d <= len(prefix)), key=len, default="")

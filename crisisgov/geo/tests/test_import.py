@@ -57,12 +57,13 @@ def test_a_new_grid_with_its_estate_and_building_is_created(city, commander_a):
         == feature(BUILDING, 8, ESTATE, box=(114.0, 30.0, 114.01, 30.01))["geometry"]
     )
     assert (rows[2].min_lon, rows[2].max_lat) == (114.0, 30.01)
-    entries = AuditEntry.objects.order_by("seq")
-    assert [(e.action, e.detail["code"], e.detail["import"]) for e in entries] == [
-        ("geo.area_created", GRID, True),
-        ("geo.area_created", ESTATE, True),
-        ("geo.area_created", BUILDING, True),
-    ]
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor_username, entry.area_path, entry.detail) == (
+        "geo.areas_imported",
+        "commander-a",
+        GRID,
+        {"created": [GRID, ESTATE, BUILDING], "updated": {}},
+    )
     event = OutboxEvent.objects.get()
     assert (event.topic, event.payload["action"], event.payload["paths"]) == (
         "geo.area_changed",
@@ -90,11 +91,12 @@ def test_an_existing_code_takes_the_files_names_outline_and_population(city, com
     assert report == services.ImportReport(created=0, updated=1, unchanged=2)
     grid = Area.objects.get(code=GRID)
     assert (grid.name_en, grid.population) == ("Riverside Grid", 95)
-    assert AuditEntry.objects.order_by("seq").last().detail == {
-        "code": GRID,
-        "changed": ["name_en", "population"],
-        "import": True,
-    }
+    entry = AuditEntry.objects.order_by("seq").last()
+    assert (entry.action, entry.area_path, entry.detail) == (
+        "geo.areas_imported",
+        GRID,
+        {"created": [], "updated": {GRID: ["name_en", "population"]}},
+    )
 
 
 def test_export_then_import_gives_back_the_same_rows(city):

@@ -69,6 +69,30 @@ def test_the_point_lookup_only_answers_within_the_actors_jurisdiction(city, make
     assert selectors.area_at_point(actor=commander_b, lon=114.25, lat=30.05) == city.building_b
 
 
+def test_the_point_lookup_covers_every_jurisdiction_of_an_actor(city, make_user, actor_of):
+    """Scopes at different depths (a district and a grid elsewhere) are searched alike."""
+    from crisisgov.directory.models import RoleAssignment
+
+    user = make_user("commander", city.district_b)
+    RoleAssignment.objects.create(
+        user=user, role="grid_worker", area=city.grid_a, area_path=city.grid_a.path
+    )
+    actor = actor_of(user)
+    assert selectors.area_at_point(actor=actor, lon=114.05, lat=30.05) == city.building_a
+    assert selectors.area_at_point(actor=actor, lon=114.25, lat=30.05) == city.building_b
+    assert selectors.area_at_point(actor=actor, lon=114.05, lat=30.05, level=6) == city.grid_a
+    assert selectors.area_at_point(actor=actor, lon=114.25, lat=30.05, level=3) == city.district_b
+    assert selectors.area_at_point(actor=actor, lon=114.05, lat=30.05, level=3) is None
+
+
+def test_an_area_without_an_outline_is_looked_through(city):
+    Area.objects.filter(pk=city.street_a.pk).update(
+        geometry=None, min_lon=None, min_lat=None, max_lon=None, max_lat=None
+    )
+    assert selectors.area_at_point(actor=SYSTEM, lon=114.05, lat=30.05) == city.building_a
+    assert selectors.area_at_point(actor=SYSTEM, lon=114.05, lat=30.05, level=4) is None
+
+
 def test_an_actor_sees_their_subtree_only(city, make_user, actor_of):
     commander_a = actor_of(make_user("commander", city.district_a))
     worker = actor_of(make_user("grid_worker", city.grid_a))

@@ -52,10 +52,12 @@
     }
     var byCode = {};
     var max = 1;
+    var min = Infinity;
     var box = { west: 180, east: -180, south: 90, north: -90 };
     features.forEach(function (f) {
       byCode[f.properties.code] = f.properties;
       max = Math.max(max, f.properties.population || 0);
+      min = Math.min(min, f.properties.population || 0);
       eachPoint(f.geometry.coordinates, function (point) {
         box.west = Math.min(box.west, point[0]);
         box.east = Math.max(box.east, point[0]);
@@ -91,9 +93,10 @@
       visualMap: {
         type: "continuous",
         show: !leaf,
-        min: 0,
+        // Scale from the smallest sibling, so that similar areas still show their differences.
+        min: min < max ? min : 0,
         max: max,
-        text: [number(max), "0"],
+        text: [number(max), number(min < max ? min : 0)],
         left: 8,
         bottom: 8,
         itemHeight: narrow ? 80 : 120,

@@ -54,7 +54,9 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(f"Linjiang (临江市), seed {seed}, size {size}")
         if city.replaced:
-            removed = ", ".join(f"{n} {kind}" for kind, n in city.replaced.items())
+            removed = ", ".join(
+                f"{n} {kind.replace('_', ' ')}" for kind, n in city.replaced.items()
+            )
             out(f"  replaced the previous drill city ({removed})")
         with translation.override("en"):
             for level, count in loaded.areas_per_level.items():
