@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Model
-from django.http import HttpResponse
 from django.test import Client
 
 Snapshot = Callable[[], Any]
 
 
-def send(client: Client, method: str, url: str, body: Any = None) -> HttpResponse:
+def send(client: Client, method: str, url: str, body: Any = None) -> Any:
     """A JSON request; `body` is encoded unless it is already bytes or str."""
     if body is None:
         return client.generic(method.upper(), url)
@@ -39,7 +38,7 @@ def rows_snapshot(*models: type[Model]) -> Snapshot:
     return take
 
 
-def _answer(response: HttpResponse) -> tuple[int, Any]:
+def _answer(response: Any) -> tuple[int, Any]:
     content_type = response.headers.get("Content-Type", "")
     body = response.json() if content_type.startswith("application/json") else response.content
     return response.status_code, body
@@ -57,13 +56,13 @@ def assert_hidden_from_outsiders(
     missing_body: Any = None,
     normalise: Callable[[Any], Any] = lambda answer: answer,
     expected_status: Iterable[int] = (404,),
-) -> HttpResponse:
+) -> Any:
     """Prove an anonymous caller and `outsider_user` see nothing and change nothing.
 
     With `missing_url` (or `missing_body`) the outsider's answer must equal, status and body,
     the answer to the same request about an object that does not exist (after `normalise`,
     for answers that must quote the caller's own input). Without it, the outsider's status
-    must be one of `expected_status`. Returns the outsider's response.
+    must be one of `expected_status`. Returns the outsider's response (a test-client one).
     """
     before = snapshot()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from crisisgov.directory.api import router as directory_router
@@ -70,6 +70,18 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     detail = {"code": "too_large", "field": "body", "message": "the request body is too large"}
     return api.create_response(request, {"detail": [detail]}, status=413)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (an unparsable body, chiefly) in the same shape as ours."""
+    unparsable = exc.message.startswith("Cannot parse request body")
+    detail = {
+        "code": "malformed" if unparsable else "bad_request",
+        "field": "body" if unparsable else "",
+        "message": "the request body is not valid JSON" if unparsable else exc.message,
+    }
+    return api.create_response(request, {"detail": [detail]}, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

@@ -59,7 +59,8 @@ def person_list(*, actor: Actor, area_path: str | None = None) -> QuerySet[Perso
     people = Person.objects.for_actor(actor, DirectoryPermission.VIEW_PERSON)
     if area_path:
         people = people.filter(area_path__under=area_path)
-    return people.order_by("id")
+    # Building by building: the (area_path, id) index serves the scope and the order at once.
+    return people.order_by("area_path", "id")
 
 
 def person_get(
@@ -67,7 +68,7 @@ def person_get(
 ) -> Person:
     person = Person.objects.for_actor(actor, action).filter(pk=person_id).first()
     if person is None:
-        raise NotFound(f"person {person_id} not found", field="person_id")
+        raise NotFound("no such person", field="person_id")
     return person
 
 
@@ -85,7 +86,7 @@ def organisation_get(*, actor: Actor, organisation_id: int) -> Organisation:
         .first()
     )
     if org is None:
-        raise NotFound(f"organisation {organisation_id} not found", field="organisation_id")
+        raise NotFound("no such organisation", field="organisation_id")
     return org
 
 

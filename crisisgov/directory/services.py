@@ -111,7 +111,7 @@ def _building_for(actor: Actor, building_id: int, permission: str) -> AreaInfo:
     """The building, if the actor may act there; out of scope answers like missing."""
     building = area_info(building_id)
     if building is None or not actor.can_at(permission, building.path):
-        raise NotFound(f"building {building_id} not found", field="home_building_id")
+        raise NotFound("no such building", field="home_building_id")
     if building.level != Level.BUILDING:
         raise DomainError("the home must be an area at building level", field="home_building_id")
     return building
@@ -197,7 +197,7 @@ def person_update(
             .first()
         )
         if person is None:
-            raise NotFound(f"person {person_id} not found", field="person_id")
+            raise NotFound("no such person", field="person_id")
         changed = []
         if name is not None:
             person.name = _clean_name(name)
@@ -242,7 +242,7 @@ def person_read(*, actor: Actor, person_id: int, purpose: ReadPurpose | str) -> 
         masked = people.for_actor(actor, DirectoryPermission.VIEW_PERSON).filter(pk=person_id)
         person = masked.first()
         if person is None:
-            raise NotFound(f"person {person_id} not found", field="person_id")
+            raise NotFound("no such person", field="person_id")
         return person_record(person, masked=True)
     _audit_read(actor, full, purpose)
     return person_record(full, masked=False)
@@ -310,7 +310,7 @@ def organisation_create(
         )
     area = area_info(area_id)
     if area is None or not actor.can_at(DirectoryPermission.EDIT_ORGANISATION, area.path):
-        raise NotFound(f"area {area_id} not found", field="area_id")
+        raise NotFound("no such area", field="area_id")
     with transaction.atomic():
         org = Organisation.objects.create(
             kind=kind,
@@ -355,16 +355,14 @@ def role_assign(
         raise DomainError(f"role must be one of: {', '.join(Role)}", field="role") from exc
     area = area_info(area_id)
     if area is None or not actor.can_at(DirectoryPermission.MANAGE_ACCOUNTS, area.path):
-        raise NotFound(f"area {area_id} not found", field="area_id")
+        raise NotFound("no such area", field="area_id")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        raise NotFound(f"account {user_id} not found", field="user_id")
+        raise NotFound("no such account", field="user_id")
     if organisation_id is not None:
         org = Organisation.objects.filter(pk=organisation_id).first()
         if org is None or not org.area_path.startswith(area.path):
-            raise NotFound(
-                f"organisation {organisation_id} not found in that area", field="organisation_id"
-            )
+            raise NotFound("no such organisation in that area", field="organisation_id")
     with transaction.atomic():
         assignment = RoleAssignment.objects.create(
             user=user,
@@ -394,7 +392,7 @@ def role_revoke(*, actor: Actor, assignment_id: int) -> None:
             .first()
         )
         if assignment is None:
-            raise NotFound(f"role assignment {assignment_id} not found", field="assignment_id")
+            raise NotFound("no such role assignment", field="assignment_id")
         audit_record(
             actor=actor,
             action="directory.role_revoked",

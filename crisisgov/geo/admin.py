@@ -29,7 +29,8 @@ class AreaAdminForm(forms.ModelForm):
         fields = EDITABLE
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         # The instance still holds the saved values here: the same checks the service makes,

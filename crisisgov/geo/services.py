@@ -1,9 +1,9 @@
 """Writes to the area tree: create an area, update it, import a GeoJSON subtree.
 
-Each is one transaction holding the change, an audit entry per area naming the actor, and a
-`geo.area_changed` outbox event for other apps (maps, read models). An area's place in the tree
-comes from its code: the code starts with the parent's path, and its level is the parent's
-plus one. Outlines must lie inside the parent's outline.
+Each is one transaction holding the change, an audit entry naming the actor (one per area; one
+per file for an import), and a `geo.area_changed` outbox event for other apps (maps, read
+models). An area's place in the tree comes from its code: the code starts with the parent's
+path, and its level is the parent's plus one. Outlines lie inside the parent's outline.
 """
 
 from __future__ import annotations
@@ -413,22 +413,17 @@ def _read_feature(index: int, raw: object) -> _Row:
     else:
         row.problem("properties.parent_code", "a parent code is a string of digits, or null")
 
-    cleaners = [
-        ("name_zh", lambda: _clean_name(properties.get("name_zh"), field="properties.name_zh")),
-        ("name_en", lambda: _clean_name(properties.get("name_en"), field="properties.name_en")),
-        (
-            "population",
-            lambda: _clean_population(
-                properties.get("population", 0), field="properties.population"
-            ),
-        ),
-        ("outline", lambda: _clean_outline(raw.get("geometry"), field="geometry")),
+    checks = [
+        ("name_zh", _clean_name, properties.get("name_zh"), "properties.name_zh"),
+        ("name_en", _clean_name, properties.get("name_en"), "properties.name_en"),
+        ("population", _clean_population, properties.get("population", 0), "properties.population"),
+        ("outline", _clean_outline, raw.get("geometry"), "geometry"),
     ]
-    for attribute, clean in cleaners:
+    for attribute, clean, value, where in checks:
         try:
-            setattr(row, attribute, clean())
+            setattr(row, attribute, clean(value, field=where))  # type: ignore[operator]
         except DomainError as exc:
-            row.problem(exc.field or attribute, exc.message, blocks=False)
+            row.problem(where, exc.message, blocks=False)
     return row
 
 

@@ -17,28 +17,40 @@ from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.permissions import Permission
 
 
-class Under(models.Lookup):
-    """`path__under="4201"`: the path equals or extends the prefix (an indexed range scan).
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest digit string of the same length above every extension of `prefix`.
 
-    Paths hold digits only. SQLite uses GLOB (case-sensitive, so its B-tree index applies);
-    PostgreSQL uses LIKE, served by the `varchar_pattern_ops` index Django adds to indexed
-    CharFields.
+    "990102" -> "990103", "990109" -> "990110"; an all-nines prefix has no bound (None).
+    """
+    if set(prefix) == {"9"}:
+        return None
+    return str(int(prefix) + 1).zfill(len(prefix))
+
+
+class Under(models.Lookup):
+    """`path__under="4201"`: the path equals or extends the prefix.
+
+    Paths hold digits only, so "extends p" is the half-open range [p, p+1) of strings: two
+    comparisons a plain B-tree index answers on SQLite and PostgreSQL alike, whatever the
+    database collation (digit strings sort the same in all of them), and an index on
+    (path, id) also yields rows in path order without a sort.
     """
 
     lookup_name = "under"
 
     def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, tuple[str, ...]]:
         prefix = str(value)
-        if not prefix.isdigit():
+        if not prefix.isdigit() or not prefix.isascii():
             raise ValueError(f"an area path holds digits only, got {prefix!r}")
-        wildcard = "*" if connection.vendor == "sqlite" else "%"
-        return "%s", (prefix + wildcard,)
+        upper = prefix_upper_bound(prefix)
+        return "%s", (prefix,) if upper is None else (prefix, upper)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        operator = "GLOB" if connection.vendor == "sqlite" else "LIKE"
-        return f"{lhs} {operator} {rhs}", (*lhs_params, *rhs_params)
+        _, bounds = self.get_db_prep_lookup(self.rhs, connection)
+        if len(bounds) == 1:
+            return f"{lhs} >= %s", (*lhs_params, *bounds)
+        return f"({lhs} >= %s AND {lhs} < %s)", (*lhs_params, bounds[0], *lhs_params, bounds[1])
 
 
 def register_lookups() -> None:

@@ -139,7 +139,7 @@ def test_lookup_by_id_number(city, make_user, people):
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        ("{not json", 400, None),
+        ("{not json", 400, "body"),
         ({"name": "X", "national_id": ID_A, "home_building_id": "abc"}, 422, "home_building_id"),
         ({"name": "X", "national_id": ID_A, "home_building_id": 1, "colour": "red"}, 422, "colour"),
         ({"name": "X", "home_building_id": 1}, 422, "national_id"),

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.conf import settings
 
+from crisisgov.geo.api import router
 from crisisgov.geo.models import Area
 from crisisgov.geo.tests.factories import BOW_TIE, collection, feature, rectangle
 from crisisgov.kernel.models import AuditEntry, OutboxEvent
@@ -124,9 +125,6 @@ def test_changing_an_area_of_another_district_answers_like_a_missing_one(client,
 
 
 def test_importing_into_another_district_answers_like_a_missing_parent(client, city, commander_b):
-    def without_codes(answer):
-        return json.loads(json.dumps(answer).replace("420102", "******"))
-
     hidden = assert_hidden_from_outsiders(
         client,
         "post",
@@ -134,11 +132,55 @@ def test_importing_into_another_district_answers_like_a_missing_parent(client, c
         commander_b,
         body=collection(feature(NEW_GRID, 6, "420102001001")),
         snapshot=snapshot,
+        # The same file about a district that does not exist; the answer quotes the codes.
         missing_body=collection(feature("420109001001002", 6, "420109001001")),
         normalise=lambda answer: json.loads(json.dumps(answer).replace("420109", "420102")),
     )
-    assert hidden.status_code == 400
-    assert without_codes(hidden.json())["detail"][0]["code"] == "not_found"
+    assert (hidden.status_code, hidden.json()) == (
+        400,
+        {
+            "detail": [
+                {
+                    "code": "not_found",
+                    "field": "features.0.properties.parent_code",
+                    "message": f"feature 0 ({NEW_GRID}): no area has this parent code",
+                }
+            ]
+        },
+    )
+
+
+# Each endpoint and the test above that gives it its outsider cases.
+OUTSIDER_CASES = {
+    ("GET", "/areas"): test_the_list_shows_outsiders_nothing_of_another_district,
+    (
+        "GET",
+        "/areas/{area_id}",
+    ): test_reading_an_area_of_another_district_answers_like_a_missing_one,
+    ("GET", "/areas/{area_id}/children.geojson"): (
+        test_reading_an_area_of_another_district_answers_like_a_missing_one
+    ),
+    ("GET", "/areas/{area_id}/export.geojson"): (
+        test_reading_an_area_of_another_district_answers_like_a_missing_one
+    ),
+    ("GET", "/locate"): test_locating_a_point_in_another_district_answers_like_a_point_in_no_area,
+    ("POST", "/areas"): test_adding_an_area_to_another_district_answers_like_a_missing_parent,
+    ("PATCH", "/areas/{area_id}"): (
+        test_changing_an_area_of_another_district_answers_like_a_missing_one
+    ),
+    ("POST", "/import"): test_importing_into_another_district_answers_like_a_missing_parent,
+}
+
+
+def test_every_endpoint_has_its_outsider_cases():
+    """A new endpoint fails here until it gets its anonymous and other-district test."""
+    endpoints = {
+        (method, path)
+        for path, view in router.path_operations.items()
+        for operation in view.operations
+        for method in operation.methods
+    }
+    assert endpoints == set(OUTSIDER_CASES)
 
 
 # --- what an insider gets --------------------------------------------------------------------
@@ -266,7 +308,15 @@ def test_a_malformed_json_body_is_a_400(as_commander_a, city, method, path, body
     response = send(as_commander_a, method, path.format(building=city.building_a.pk), body)
     assert (response.status_code, response.json()) == (
         400,
-        {"detail": "Cannot parse request body"},
+        {
+            "detail": [
+                {
+                    "code": "malformed",
+                    "field": "body",
+                    "message": "the request body is not valid JSON",
+                }
+            ]
+        },
     )
     assert snapshot() == before
 

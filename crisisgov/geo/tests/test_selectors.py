@@ -10,7 +10,8 @@ from django.db import connection
 from crisisgov.geo import selectors
 from crisisgov.geo.levels import Level
 from crisisgov.geo.models import Area
-from crisisgov.kernel.actor import SYSTEM
+from crisisgov.geo.permissions import GeoPermission
+from crisisgov.kernel.actor import SYSTEM, Actor, Scope
 from crisisgov.kernel.errors import NotFound
 
 DISTRICT_A = [
@@ -69,15 +70,17 @@ def test_the_point_lookup_only_answers_within_the_actors_jurisdiction(city, make
     assert selectors.area_at_point(actor=commander_b, lon=114.25, lat=30.05) == city.building_b
 
 
-def test_the_point_lookup_covers_every_jurisdiction_of_an_actor(city, make_user, actor_of):
+def test_the_point_lookup_covers_every_jurisdiction_of_an_actor(city):
     """Scopes at different depths (a district and a grid elsewhere) are searched alike."""
-    from crisisgov.directory.models import RoleAssignment
-
-    user = make_user("commander", city.district_b)
-    RoleAssignment.objects.create(
-        user=user, role="grid_worker", area=city.grid_a, area_path=city.grid_a.path
+    view = frozenset({GeoPermission.VIEW_AREA})
+    actor = Actor(
+        user_id=1,
+        username="two-hats",
+        scopes=(
+            Scope(role="commander", permissions=view, area_path=city.district_b.path),
+            Scope(role="grid_worker", permissions=view, area_path=city.grid_a.path),
+        ),
     )
-    actor = actor_of(user)
     assert selectors.area_at_point(actor=actor, lon=114.05, lat=30.05) == city.building_a
     assert selectors.area_at_point(actor=actor, lon=114.25, lat=30.05) == city.building_b
     assert selectors.area_at_point(actor=actor, lon=114.05, lat=30.05, level=6) == city.grid_a

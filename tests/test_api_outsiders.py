@@ -1,0 +1,186 @@
+"""Every directory and kernel endpoint against an anonymous caller and another district.
+
+Geo's endpoints have the same cases in crisisgov/geo/tests/test_api.py. A route added to these
+routers fails `test_every_endpoint_has_its_outsider_case` until it gets a case here.
+"""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from crisisgov.directory.api import router as directory_router
+from crisisgov.directory.idnumber import make
+from crisisgov.directory.models import Organisation, Person, RoleAssignment
+from crisisgov.directory.tests.factories import OrganisationFactory, PersonFactory
+from crisisgov.kernel.api import router as kernel_router
+from crisisgov.kernel.models import AuditEntry
+from tests.scoping import assert_hidden_from_outsiders, rows_snapshot
+
+snapshot = rows_snapshot(Person, Organisation, RoleAssignment, AuditEntry)
+
+
+@pytest.fixture
+def b(city, make_user):
+    """District B's objects, and the district A users who must not reach them."""
+    person = PersonFactory(
+        home_building=city.building_b, national_id=make("420103", dt.date(1990, 1, 1), 5)
+    )
+    org = OrganisationFactory(area=city.district_b)
+    grant = RoleAssignment.objects.get(user=make_user("grid_worker", city.grid_b))
+    return {
+        "person": person,
+        "org": org,
+        "grant": grant,
+        "worker_a": make_user("grid_worker", city.grid_a),
+        "officer_a": make_user("department_officer", city.district_a),
+        "admin_a": make_user("account_admin", city.district_a),
+        "auditor_a": make_user("auditor", city.district_a),
+        "commander_a": make_user("commander", city.district_a),
+    }
+
+
+def new_person_body(city):
+    return {
+        "name": "周敏",
+        "national_id": make("420103", dt.date(1991, 2, 2), 8),
+        "home_building_id": city.building_b.id,
+    }
+
+
+CASES = {
+    ("GET", "/people/{person_id}"): lambda city, b: dict(
+        method="get",
+        url=f"/api/directory/people/{b['person'].pk}?purpose=relief",
+        outsider_user=b["officer_a"],
+        missing_url="/api/directory/people/99999999?purpose=relief",
+    ),
+    ("PATCH", "/people/{person_id}"): lambda city, b: dict(
+        method="patch",
+        url=f"/api/directory/people/{b['person'].pk}",
+        body={"phone": "13900000000"},
+        outsider_user=b["worker_a"],
+        missing_url="/api/directory/people/99999999",
+    ),
+    ("POST", "/people"): lambda city, b: dict(
+        method="post",
+        url="/api/directory/people",
+        body=new_person_body(city),
+        outsider_user=b["worker_a"],
+        missing_body=new_person_body(city) | {"home_building_id": 99999999},
+    ),
+    ("POST", "/people/lookup"): lambda city, b: dict(
+        method="post",
+        url="/api/directory/people/lookup",
+        body={"national_id": b["person"].national_id, "purpose": "relief"},
+        outsider_user=b["officer_a"],
+        missing_body={"national_id": make("420103", dt.date(1970, 1, 1), 1), "purpose": "relief"},
+    ),
+    ("GET", "/organisations/{organisation_id}"): lambda city, b: dict(
+        method="get",
+        url=f"/api/directory/organisations/{b['org'].pk}",
+        outsider_user=b["officer_a"],
+        missing_url="/api/directory/organisations/99999999",
+    ),
+    ("POST", "/organisations"): lambda city, b: dict(
+        method="post",
+        url="/api/directory/organisations",
+        body={
+            "kind": "ngo",
+            "name_zh": "红十字会",
+            "name_en": "Red Cross",
+            "area_id": city.district_b.id,
+        },
+        outsider_user=b["commander_a"],
+        missing_body={
+            "kind": "ngo",
+            "name_zh": "红十字会",
+            "name_en": "Red Cross",
+            "area_id": 99999999,
+        },
+    ),
+    ("POST", "/role-assignments"): lambda city, b: dict(
+        method="post",
+        url="/api/directory/role-assignments",
+        body={"user_id": b["worker_a"].pk, "role": "commander", "area_id": city.district_b.id},
+        outsider_user=b["admin_a"],
+        missing_body={"user_id": b["worker_a"].pk, "role": "commander", "area_id": 99999999},
+    ),
+    ("DELETE", "/role-assignments/{assignment_id}"): lambda city, b: dict(
+        method="delete",
+        url=f"/api/directory/role-assignments/{b['grant'].pk}",
+        outsider_user=b["admin_a"],
+        missing_url="/api/directory/role-assignments/99999999",
+    ),
+}
+
+# Lists answer 200 to an outsider, with none of the other district's rows in them.
+LIST_CASES = {
+    ("GET", "/people"): ("/api/directory/people", "items"),
+    ("GET", "/organisations"): ("/api/directory/organisations", None),
+    ("GET", "/me/record"): None,
+    ("GET", "/me/access-log"): None,
+}
+KERNEL_CASES = {("GET", "/audit/verify"), ("GET", "/audit/entries")}
+
+
+def endpoints(router):
+    return {
+        (method, path)
+        for path, view in router.path_operations.items()
+        for operation in view.operations
+        for method in operation.methods
+    }
+
+
+def test_every_endpoint_has_its_outsider_case():
+    assert endpoints(directory_router) == set(CASES) | set(LIST_CASES)
+    assert endpoints(kernel_router) == KERNEL_CASES
+
+
+@pytest.mark.parametrize("key", list(CASES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_another_district_learns_nothing_and_changes_nothing(city, b, key):
+    assert_hidden_from_outsiders(Client(), snapshot=snapshot, **CASES[key](city, b))
+
+
+def test_lists_hold_nothing_of_another_district(city, b):
+    client = Client()
+    for user in (b["officer_a"], b["commander_a"]):
+        client.force_login(user)
+        people = client.get("/api/directory/people").json()
+        assert b["person"].pk not in [p["id"] for p in people["items"]]
+        orgs = client.get("/api/directory/organisations").json()
+        assert b["org"].pk not in [o["id"] for o in orgs]
+    for url in (
+        "/api/directory/people",
+        "/api/directory/organisations",
+        "/api/directory/me/record",
+        "/api/directory/me/access-log",
+        "/api/kernel/audit/verify",
+        "/api/kernel/audit/entries",
+    ):
+        assert Client().get(url).status_code == 401, url
+
+
+def test_a_staff_member_has_no_own_record_and_an_outsider_no_audit_rights(city, b):
+    client = Client()
+    client.force_login(b["worker_a"])
+    assert client.get("/api/directory/me/record").status_code == 404
+    assert client.get("/api/directory/me/access-log").status_code == 404
+    assert client.get("/api/kernel/audit/verify").status_code == 403
+    assert client.get("/api/kernel/audit/entries").status_code == 403
+
+
+def test_an_auditor_sees_only_their_districts_entries(city, b, make_user):
+    from crisisgov.directory import services
+    from crisisgov.directory.facade import actor_for_user
+
+    officer_b = actor_for_user(make_user("department_officer", city.district_b))
+    services.person_read(actor=officer_b, person_id=b["person"].pk, purpose="relief")
+    client = Client()
+    client.force_login(b["auditor_a"])
+    paths = {e["area_path"] for e in client.get("/api/kernel/audit/entries").json()}
+    assert not any(p.startswith(city.district_b.path) for p in paths)
+    client.force_login(make_user("auditor", city.district_b))
+    actions = [e["action"] for e in client.get("/api/kernel/audit/entries").json()]
+    assert actions == ["directory.person_read"]
