@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crisisgov.dashboard import read_models
+from crisisgov.directory import facade as directory
 from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.errors import NotFound
 
@@ -80,7 +81,10 @@ def _map_labels() -> dict[str, str]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The actor's own areas. With one (the usual case) the home page is that area's page."""
-    roots = read_models.root_rows(actor=_actor(request))
+    actor = _actor(request)
+    roots = read_models.root_rows(actor=actor)
+    if not roots and actor.can(directory.DirectoryPermission.VIEW_OWN_RECORD):
+        return redirect("me")  # a citizen's home is their own record
     if len(roots) == 1:
         return redirect("area", area_id=roots[0].id)
     return render(
@@ -99,13 +103,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @not_found_as_404
 def area_detail(request: HttpRequest, area_id: int) -> HttpResponse:
-    page = read_models.area_page(actor=_actor(request), area_id=area_id)
+    actor = _actor(request)
+    page = read_models.area_page(actor=actor, area_id=area_id)
     return render(
         request,
         "dashboard/area.html",
         {
             "page": page,
             "area": page.current,
+            "can_list_people": actor.can_at(
+                directory.DirectoryPermission.VIEW_PERSON, page.current.area.path
+            ),
             "map_url": reverse("area-map", args=[area_id]),
             "map_name": f"area-{area_id}",
             "map_labels": _map_labels(),

@@ -83,3 +83,52 @@ __all__ += [
     "idnumber",
     "organisations_bulk_insert",
 ]
+
+
+# --- resident pages (the dashboard reads residents only through these) ---------------------
+
+
+def person_page(*, actor: Actor, area_path: str, offset: int, limit: int) -> tuple[int, list]:
+    """One page of residents under `area_path` the actor may list, masked: (total, records)."""
+    from crisisgov.directory.selectors import person_list
+    from crisisgov.directory.services import person_record
+
+    people = person_list(actor=actor, area_path=area_path).select_related("household")
+    return people.count(), [
+        person_record(p, masked=True) for p in people[offset : offset + limit]
+    ]
+
+
+def person_summary(*, actor: Actor, person_id: int) -> Any:
+    """The masked record (no personal data is read, nothing is logged); NotFound if hidden."""
+    from crisisgov.directory.selectors import person_get
+    from crisisgov.directory.services import person_record
+
+    return person_record(person_get(actor=actor, person_id=person_id), masked=True)
+
+
+def person_read(*, actor: Actor, person_id: int, purpose: str) -> Any:
+    """The whole record, audited with `purpose`, for a reader allowed personal data."""
+    from crisisgov.directory.services import person_read as read
+
+    return read(actor=actor, person_id=person_id, purpose=purpose)
+
+
+def read_purposes() -> list[str]:
+    from crisisgov.directory.services import ReadPurpose
+
+    return [p.value for p in ReadPurpose]
+
+
+def my_record(*, actor: Actor) -> Any:
+    """A citizen's own record, whole (reading one's own data is not logged)."""
+    from crisisgov.directory.selectors import person_own
+    from crisisgov.directory.services import person_record
+
+    return person_record(person_own(actor=actor), masked=False)
+
+
+def my_access_log(*, actor: Actor) -> list:
+    from crisisgov.directory.selectors import person_access_log
+
+    return person_access_log(actor=actor)
