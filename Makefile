@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test test-sqlite test-postgres lint bench serve clean browser
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
+	@test -x $(PY) || { python=$$(scripts/find-python.sh) && "$$python" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)

@@ -175,3 +175,12 @@ def actor_of():
 def _fast_password_hashing(settings):
     """PBKDF2's deliberate slowness is for attackers, not for the test suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached read models must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crisisgov.kernel.middleware.ActorMiddleware",
+    "crisisgov.kernel.middleware.PrivateResponsesMiddleware",
 ]
 
 ROOT_URLCONF = "crisisgov.config.urls"

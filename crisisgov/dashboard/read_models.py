@@ -4,14 +4,36 @@ facades only. Every lookup passes the actor, so an area outside their jurisdicti
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils.translation import get_language
 
 from crisisgov.directory import facade as directory
 from crisisgov.geo import facade as geo
 from crisisgov.kernel.actor import Actor
+
+
+COUNTS_VERSION_KEY = "dashboard:counts:version"
+COUNTS_TTL_SECONDS = 600
+
+
+def cached_counts(paths: list[str]) -> dict:
+    """Directory counts per area, cached until a resident, household or organisation changes.
+
+    Counting a district of a million-resident city scans its index range (about a second); the
+    outbox handlers in `dashboard.handlers` bump the version when the directory changes, so a
+    cached figure is never staler than the last committed change.
+    """
+    version = cache.get_or_set(COUNTS_VERSION_KEY, 1, timeout=None)
+    key = f"dashboard:counts:{version}:" + hashlib.sha256(",".join(paths).encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        counts = directory.counts_for_area_paths(paths)
+        cache.set(key, counts, COUNTS_TTL_SECONDS)
+    return counts
 
 
 def display_name(area: geo.AreaInfo) -> str:
@@ -75,7 +97,7 @@ def _rows(areas: list[geo.AreaInfo]) -> list[AreaRow]:
         by_length.setdefault(len(area.path), []).append(area)
     counts: dict = {}
     for group in by_length.values():
-        counts.update(directory.counts_for_area_paths([a.path for a in group]))
+        counts.update(cached_counts([a.path for a in group]))
     for area in areas:
         c = counts[area.path]
         rows.append(

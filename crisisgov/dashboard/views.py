@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 
 from crisisgov.dashboard import read_models
 from crisisgov.directory import facade as directory
-from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.errors import NotFound
+from crisisgov.kernel.http import actor_of
 
 View = Callable[..., HttpResponse]
 
@@ -56,11 +56,6 @@ def json_endpoint(view: View) -> View:
     return wrapper
 
 
-def _actor(request: HttpRequest) -> Actor:
-    """The actor the kernel's middleware attached to the request."""
-    return request.actor  # type: ignore[attr-defined]
-
-
 def _area_url(area_id: int) -> str:
     return reverse("area", args=[area_id])
 
@@ -81,7 +76,7 @@ def _map_labels() -> dict[str, str]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The actor's own areas. With one (the usual case) the home page is that area's page."""
-    actor = _actor(request)
+    actor = actor_of(request)
     roots = read_models.root_rows(actor=actor)
     if not roots and actor.can(directory.DirectoryPermission.VIEW_OWN_RECORD):
         return redirect("me")  # a citizen's home is their own record
@@ -103,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @not_found_as_404
 def area_detail(request: HttpRequest, area_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     page = read_models.area_page(actor=actor, area_id=area_id)
     return render(
         request,
@@ -126,12 +121,12 @@ def area_detail(request: HttpRequest, area_id: int) -> HttpResponse:
 def area_map(request: HttpRequest, area_id: int) -> HttpResponse:
     """GeoJSON FeatureCollection of the area's children (or the area itself for a leaf), with
     names in the active language, counts and page URLs in each feature's properties."""
-    collection = read_models.area_map(actor=_actor(request), area_id=area_id, url_for=_area_url)
+    collection = read_models.area_map(actor=actor_of(request), area_id=area_id, url_for=_area_url)
     return JsonResponse(collection)
 
 
 @require_GET
 @json_endpoint
 def home_map(request: HttpRequest) -> HttpResponse:
-    collection = read_models.roots_map(actor=_actor(request), url_for=_area_url)
+    collection = read_models.roots_map(actor=actor_of(request), url_for=_area_url)
     return JsonResponse(collection)

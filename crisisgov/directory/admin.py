@@ -20,7 +20,7 @@ class PersonAdmin(ScopedModelAdmin):
         "masked_name",
         "masked_national_id",
         "masked_phone",
-        "date_of_birth",
+        "birth_year",
         "sex",
         "area_path",
         "household",
@@ -28,6 +28,11 @@ class PersonAdmin(ScopedModelAdmin):
     readonly_fields = fields
     list_per_page = 50
     show_full_result_count = False  # a count over a million rows on every page is wasted work
+
+    @admin.display(description="birth year")
+    def birth_year(self, person: Person) -> int:
+        # The year only: a full birth date next to a masked ID number gives most of it back.
+        return person.date_of_birth.year
 
     @admin.display(description="name")
     def masked_name(self, person: Person) -> str:
@@ -44,8 +49,8 @@ class PersonAdmin(ScopedModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedModelAdmin):
+    # Read-only here: changes go through services, which validate, audit and publish them.
     view_permission = DirectoryPermission.VIEW_ORGANISATION
-    change_permission = DirectoryPermission.EDIT_ORGANISATION
     list_display = ["name_zh", "name_en", "kind", "department_type", "area_path", "active"]
     list_filter = ["kind", "department_type", "active"]
     search_fields = ["name_zh", "name_en"]

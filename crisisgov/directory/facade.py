@@ -94,9 +94,7 @@ def person_page(*, actor: Actor, area_path: str, offset: int, limit: int) -> tup
     from crisisgov.directory.services import person_record
 
     people = person_list(actor=actor, area_path=area_path).select_related("household")
-    return people.count(), [
-        person_record(p, masked=True) for p in people[offset : offset + limit]
-    ]
+    return people.count(), [person_record(p, masked=True) for p in people[offset : offset + limit]]
 
 
 def person_summary(*, actor: Actor, person_id: int) -> Any:
@@ -114,10 +112,25 @@ def person_read(*, actor: Actor, person_id: int, purpose: str) -> Any:
     return read(actor=actor, person_id=person_id, purpose=purpose)
 
 
-def read_purposes() -> list[str]:
+def read_purpose_choices() -> list[tuple[str, str]]:
+    """(value, label in the active language) of every purpose a whole read may be made for."""
     from crisisgov.directory.services import ReadPurpose
 
-    return [p.value for p in ReadPurpose]
+    return [(p.value, p.label) for p in ReadPurpose]
+
+
+def read_purpose_label(value: str) -> str:
+    from crisisgov.directory.services import ReadPurpose
+
+    try:
+        return ReadPurpose(value).label
+    except ValueError:
+        return value
+
+
+def may_read_whole_records(*, actor: Actor) -> bool:
+    """Whether the actor holds the permission to read whole records anywhere."""
+    return actor.can(DirectoryPermission.VIEW_PERSON_PII)
 
 
 def my_record(*, actor: Actor) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -21,13 +22,15 @@ def check_character(first17: str) -> str:
 
 
 def normalise(value: str) -> str:
-    return value.strip().replace(" ", "").upper()
+    """Full-width digits become ASCII (NFKC); spaces go; a lower-case x becomes X."""
+    return unicodedata.normalize("NFKC", value).strip().replace(" ", "").upper()
 
 
 def validate(value: str, *, today: dt.date | None = None) -> str:
     """Return the normalised number, or raise InvalidNationalId saying what is wrong."""
     number = normalise(value)
-    if not _SHAPE.fullmatch(number):
+    # \d would also take Arabic-Indic and other digits, whose blind index differs.
+    if not number.isascii() or not _SHAPE.fullmatch(number):
         raise InvalidNationalId("an ID number has 17 digits followed by a digit or X")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

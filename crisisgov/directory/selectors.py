@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -35,9 +36,12 @@ def counts_for_area_paths(paths: list[str]) -> dict[str, AreaCounts]:
         (length,) = lengths
         tables = [Person.objects, Household.objects, Organisation.objects]
         grouped = []
+        # Siblings share their parent's path: keep the scan to that index range.
+        common = os.path.commonprefix(paths)
         for manager in tables:
+            in_range = manager.filter(area_path__under=common) if common else manager.all()
             rows = (
-                manager.annotate(prefix=Substr("area_path", 1, length))
+                in_range.annotate(prefix=Substr("area_path", 1, length))
                 .filter(prefix__in=paths)
                 .values("prefix")
                 .annotate(n=Count("id"))

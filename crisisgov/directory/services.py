@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from crisisgov.directory import idnumber
 from crisisgov.directory.models import (
@@ -28,7 +29,7 @@ from crisisgov.directory.roles import Role
 from crisisgov.geo.facade import AreaInfo, Level, area_info
 from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.audit import audit_record
-from crisisgov.kernel.errors import Conflict, DomainError, NotFound
+from crisisgov.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied
 from crisisgov.kernel.fields import blind_index_for, refresh_blind_indexes
 from crisisgov.kernel.outbox import outbox_publish
 
@@ -44,6 +45,19 @@ class ReadPurpose(StrEnum):
     RELIEF = "relief"
     SERVICE_REQUEST = "service_request"
     DATA_CORRECTION = "data_correction"
+
+    @property
+    def label(self) -> str:
+        return str(READ_PURPOSE_LABELS[self])
+
+
+READ_PURPOSE_LABELS = {
+    ReadPurpose.EPIDEMIC_CONTROL: _("epidemic control"),
+    ReadPurpose.GRID_MANAGEMENT: _("grid management"),
+    ReadPurpose.RELIEF: _("relief"),
+    ReadPurpose.SERVICE_REQUEST: _("service request"),
+    ReadPurpose.DATA_CORRECTION: _("data correction"),
+}
 
 
 @dataclass(frozen=True)
@@ -147,16 +161,14 @@ def person_create(
         date_of_birth=idnumber.birth_date(clean_id),
         sex=idnumber.sex(clean_id),
     )
+    building = _building_for(actor, home_building_id, DirectoryPermission.EDIT_PERSON)
+    person.home_building_id = building.id
+    person.area_path = building.path
+    refresh_blind_indexes(person)
+    if Person.objects.filter(national_id_index=person.national_id_index).exists():
+        _refuse_duplicate(actor, building)
     with transaction.atomic():
-        building = _building_for(actor, home_building_id, DirectoryPermission.EDIT_PERSON)
-        person.home_building_id = building.id
-        person.area_path = building.path
         person.household = _household(building, household_number)
-        refresh_blind_indexes(person)
-        if Person.objects.filter(national_id_index=person.national_id_index).exists():
-            raise Conflict(
-                "a person with this ID number is already registered", field="national_id"
-            )
         try:
             with transaction.atomic():
                 person.save()
@@ -177,6 +189,19 @@ def person_create(
             payload={"person_id": person.pk, "area_path": person.area_path, "change": "created"},
         )
     return person
+
+
+def _refuse_duplicate(actor: Actor, building: AreaInfo) -> None:
+    """Refuse a second registration of an ID number, and record the attempt: the answer tells
+    the caller the number is registered somewhere, so probing numbers leaves a trace."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="directory.person_duplicate_refused",
+            target_type="directory.person",
+            area_path=building.path,
+        )
+    raise Conflict("a person with this ID number is already registered", field="national_id")
 
 
 def person_update(
@@ -215,6 +240,8 @@ def person_update(
             assert building is not None
             person.household = _household(building, household_number)
             changed.append("household_number")
+        if not changed:
+            return person  # nothing to correct: no write, no audit entry, no event
         refresh_blind_indexes(person)
         person.save()
         audit_record(
@@ -308,6 +335,10 @@ def organisation_create(
             "a department has a department type, and only a department has one",
             field="department_type",
         )
+    name_zh, name_en = name_zh.strip(), name_en.strip()
+    for field, value in (("name_zh", name_zh), ("name_en", name_en)):
+        if not value:
+            raise DomainError("a name must not be blank", field=field)
     area = area_info(area_id)
     if area is None or not actor.can_at(DirectoryPermission.EDIT_ORGANISATION, area.path):
         raise NotFound("no such area", field="area_id")
@@ -315,8 +346,8 @@ def organisation_create(
         org = Organisation.objects.create(
             kind=kind,
             department_type=department_type,
-            name_zh=name_zh.strip(),
-            name_en=name_en.strip(),
+            name_zh=name_zh,
+            name_en=name_en,
             area_id=area.id,
             area_path=area.path,
             address=address,
@@ -347,8 +378,13 @@ def role_assign(
     organisation_id: int | None = None,
     expires_at: Any = None,
 ) -> RoleAssignment:
-    """Grant a role at an area. Only an account administrator whose scope covers the area may;
-    nobody grants a role above their own jurisdiction."""
+    """Grant a role at an area.
+
+    Only an account administrator whose scope covers the area may, never to themself (whoever
+    manages accounts must not be able to hand themself access to residents' data), and only to
+    accounts inside their reach: accounts with no role yet, or whose every role lies within the
+    administrator's jurisdiction. Other accounts answer like missing ones.
+    """
     try:
         role = Role(role)
     except ValueError as exc:
@@ -356,8 +392,10 @@ def role_assign(
     area = area_info(area_id)
     if area is None or not actor.can_at(DirectoryPermission.MANAGE_ACCOUNTS, area.path):
         raise NotFound("no such area", field="area_id")
+    if user_id == actor.user_id and not actor.is_system:
+        raise PermissionDenied("nobody grants a role to themself", field="user_id")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    if user is None or not _within_reach(actor, user):
         raise NotFound("no such account", field="user_id")
     if organisation_id is not None:
         org = Organisation.objects.filter(pk=organisation_id).first()
@@ -382,6 +420,14 @@ def role_assign(
             detail={"role": role.value, "organisation_id": organisation_id},
         )
     return assignment
+
+
+def _within_reach(actor: Actor, user: Any) -> bool:
+    """The account has no role yet, or all its roles lie inside the actor's account scopes."""
+    if actor.is_system:
+        return True
+    paths = RoleAssignment.objects.filter(user=user).values_list("area_path", flat=True)
+    return all(actor.can_at(DirectoryPermission.MANAGE_ACCOUNTS, path) for path in paths)
 
 
 def role_revoke(*, actor: Actor, assignment_id: int) -> None:

@@ -6,9 +6,12 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from crisisgov.directory.models import ApiToken
+from crisisgov.kernel.actor import Actor
+from crisisgov.kernel.audit import audit_record
 
 TOKEN_PREFIX = "cgv_"  # noqa: S105 (a marker, not a secret)
 
@@ -17,12 +20,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_token_create(*, user: Any, name: str, expires_at: Any = None) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the only copy of the secret."""
+def api_token_create(
+    *, actor: Actor, user: Any, name: str, expires_at: Any = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the only copy of the secret (never stored)."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:12], digest=_digest(secret), expires_at=expires_at
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=secret[:12], digest=_digest(secret), expires_at=expires_at
+        )
+        audit_record(
+            actor=actor,
+            action="directory.api_token_issued",
+            target_type="auth.user",
+            target_id=user.pk,
+            detail={"name": name, "prefix": token.prefix},
+        )
     return token, secret
 
 

@@ -129,6 +129,7 @@ def _event(action: str, areas: Iterable[Area]) -> dict[str, Any]:
 def _record_created(actor: Actor, area: Area) -> None:
     audit_record(
         actor=actor,
+        permission=GeoPermission.EDIT_AREA,
         action="geo.area_created",
         target_type="geo.area",
         target_id=area.pk,
@@ -140,6 +141,7 @@ def _record_created(actor: Actor, area: Area) -> None:
 def _record_updated(actor: Actor, area: Area, changed: Iterable[str]) -> None:
     audit_record(
         actor=actor,
+        permission=GeoPermission.EDIT_AREA,
         action="geo.area_updated",
         target_type="geo.area",
         target_id=area.pk,
@@ -620,6 +622,7 @@ def _write_import(actor: Actor, rows: list[_Row], changes: dict[int, dict]) -> I
         paths = [area.path for area in [*created, *updated]]
         audit_record(
             actor=actor,
+            permission=GeoPermission.EDIT_AREA,
             action="geo.areas_imported",
             target_type="geo.area",
             area_path=_common_path(paths),

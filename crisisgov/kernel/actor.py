@@ -46,6 +46,17 @@ class Actor:
             return True
         return any(area_path.startswith(s.area_path) for s in self.scopes_for(permission))
 
+    def scope_for(self, permission: Permission | str, area_path: str) -> Scope | None:
+        """The role assignment that authorises `permission` at `area_path`.
+
+        The first scope granting `permission` whose subtree holds `area_path`; for an action
+        without an area (`area_path` empty), the first scope granting `permission` at all.
+        """
+        for scope in self.scopes_for(permission):
+            if not area_path or area_path.startswith(scope.area_path):
+                return scope
+        return None
+
     @property
     def primary_scope(self) -> Scope | None:
         return self.scopes[0] if self.scopes else None

@@ -58,7 +58,14 @@ class AuditEntryOut(Schema):
 
 
 class EntryFilter(Schema):
-    action: str = Field("", max_length=80)
+    # Action names are lower-case words and dots. Anything else, a NUL above all (which
+    # PostgreSQL refuses in a text parameter), is a 422 before the database sees it.
+    action: str = Field(
+        "",
+        max_length=80,
+        pattern=r"^[a-z_.]*$",
+        description="an action name, e.g. geo.area_created",
+    )
     after_seq: int = Field(0, ge=0, description="return entries after this sequence number")
     limit: int = Field(100, ge=1, le=500)
 

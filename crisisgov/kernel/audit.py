@@ -15,12 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.models import AuditEntry, AuditHead
-from crisisgov.kernel.permissions import KernelPermission
+from crisisgov.kernel.permissions import KernelPermission, Permission
 
 GENESIS = "0" * 64
 
@@ -66,9 +65,16 @@ def audit_record(
     fields_read: Iterable[str] = (),
     subject_person_id: int | None = None,
     detail: dict | None = None,
+    permission: Permission | str | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call inside the transaction of the change it records."""
-    scope = actor.primary_scope
+    """Append one entry. Call inside the transaction of the change it records.
+
+    `permission` is the one the action needed: the entry then names the role (and
+    organisation) of the assignment that granted it at `area_path`, not merely the actor's
+    first one.
+    """
+    scope = actor.scope_for(permission, area_path) if permission else None
+    scope = scope or actor.primary_scope
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         entry = AuditEntry(
@@ -175,16 +181,7 @@ def audit_entry_list(
 
     Entries without an area (system-wide actions) are shown to no scoped reader.
     """
-    if actor.is_system:
-        entries = AuditEntry.objects.all()
-    else:
-        scopes = actor.scopes_for(KernelPermission.VIEW_AUDIT)
-        if not scopes:
-            return []
-        inside = Q()
-        for scope in scopes:
-            inside |= Q(area_path__under=scope.area_path)
-        entries = AuditEntry.objects.filter(inside)
+    entries = AuditEntry.objects.for_actor(actor, KernelPermission.VIEW_AUDIT)
     if action:
         entries = entries.filter(action=action)
     return list(entries.filter(seq__gt=after_seq).order_by("seq")[:limit])

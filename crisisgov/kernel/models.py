@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from crisisgov.kernel.scoping import ScopedManager
+
 
 class AuditHead(models.Model):
     """The one row that serialises audit writers: the last sequence number and hash.
@@ -40,6 +42,10 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+    # Auditors read the entries about the areas they cover, like any other scoped rows.
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
 
     class Meta:
         ordering = ["seq"]

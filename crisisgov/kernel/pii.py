@@ -21,6 +21,8 @@ import re
 import secrets
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +30,21 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "pii1"
 NONCE_BYTES = 12
+# The environment variables the key ring comes from, named in errors about it.
+KEYS_VARIABLE = "CRISISGOV_PII_KEYS"
+KEY_FILE_VARIABLE = "CRISISGOV_PII_KEY_FILE"
+BLIND_INDEX_VARIABLE = "CRISISGOV_BLIND_INDEX_KEY"
 
 
 class PIIKeyError(Exception):
-    """A key is missing, malformed, or a ciphertext does not authenticate."""
+    """A key is missing, malformed, or a ciphertext does not authenticate.
+
+    `variable` names the environment variable to fix when the key ring itself is at fault.
+    """
+
+    def __init__(self, message: str, *, variable: str = ""):
+        super().__init__(message)
+        self.variable = variable
 
 
 class Sealed(str):
@@ -135,20 +148,40 @@ def load_key_ring(
     ring: tuple[tuple[str, bytes], ...] = ()
     file_blind = ""
     if keys:
-        ring = parse_key_list(keys)
+        with _blame(KEYS_VARIABLE):
+            ring = parse_key_list(keys)
     elif key_file:
         path = Path(key_file)
-        if not path.exists():
-            if not create_missing:
-                raise PIIKeyError(f"personal-data key file {path} does not exist")
-            new_key_file(path)
-        ring, file_blind = _read_key_file(path)
+        with _blame(KEY_FILE_VARIABLE):
+            if not path.exists():
+                if not create_missing:
+                    raise PIIKeyError(f"personal-data key file {path} does not exist")
+                new_key_file(path)
+            ring, file_blind = _read_key_file(path)
     if not ring:
-        raise PIIKeyError("no personal-data keys: set CRISISGOV_PII_KEYS or CRISISGOV_PII_KEY_FILE")
+        raise PIIKeyError(
+            f"no personal-data keys: set {KEYS_VARIABLE} or {KEY_FILE_VARIABLE}",
+            variable=KEY_FILE_VARIABLE if key_file and not keys else KEYS_VARIABLE,
+        )
     blind_text = blind_index_key or file_blind
-    if not blind_text:
-        raise PIIKeyError("no blind-index key: set CRISISGOV_BLIND_INDEX_KEY")
-    return KeyRing(keys=ring, blind_index_key=_decode_key(blind_text, what="blind-index key"))
+    blind_variable = (
+        BLIND_INDEX_VARIABLE if blind_index_key or not file_blind else KEY_FILE_VARIABLE
+    )
+    with _blame(blind_variable):
+        if not blind_text:
+            raise PIIKeyError(f"no blind-index key: set {BLIND_INDEX_VARIABLE}")
+        blind_key = _decode_key(blind_text, what="blind-index key")
+    return KeyRing(keys=ring, blind_index_key=blind_key)
+
+
+@contextmanager
+def _blame(variable: str) -> Iterator[None]:
+    """Key-ring errors raised inside name `variable` as the setting to fix."""
+    try:
+        yield
+    except PIIKeyError as exc:
+        exc.variable = exc.variable or variable
+        raise
 
 
 _ring_lock = threading.Lock()

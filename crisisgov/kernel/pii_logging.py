@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.template.defaultfilters import pprint
@@ -17,14 +18,22 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from crisisgov.kernel.pii import mask_national_id, mask_phone
 
-# 18-character resident ID (17 digits + digit or X) and mainland mobile numbers.
-NATIONAL_ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-MOBILE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# 18-character resident ID (17 digits + digit or X) and mainland mobile numbers, written
+# straight through or, as people copy them from forms, grouped by spaces or hyphens:
+# "420102 19910101 002X" (region, birth date, sequence) and "138-1234-5678".
+NATIONAL_ID_PATTERN = re.compile(r"(?<!\d)\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?!\d)")
+MOBILE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+
+
+def _masked(number: str, mask: Callable[[str], str]) -> str:
+    """`mask` applied to the digits alone; the grouping spaces or hyphens stay where they were."""
+    masked = iter(mask(number.replace(" ", "").replace("-", "")))
+    return "".join(char if char in " -" else next(masked) for char in number)
 
 
 def redact(text: str) -> str:
-    text = NATIONAL_ID_PATTERN.sub(lambda m: mask_national_id(m.group()), text)
-    return MOBILE_PATTERN.sub(lambda m: mask_phone(m.group()), text)
+    text = NATIONAL_ID_PATTERN.sub(lambda m: _masked(m.group(), mask_national_id), text)
+    return MOBILE_PATTERN.sub(lambda m: _masked(m.group(), mask_phone), text)
 
 
 class RedactPIIFilter(logging.Filter):

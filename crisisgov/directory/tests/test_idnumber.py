@@ -15,8 +15,15 @@ def test_published_examples_are_valid(number):
     assert idnumber.validate(number) == number
 
 
-def test_a_lower_case_x_and_spaces_are_normalised():
+def test_a_lower_case_x_spaces_and_full_width_digits_are_normalised():
     assert idnumber.validate(" 11010519491231002x ") == "11010519491231002X"
+    assert idnumber.validate("４４０５２４１８８００１０１００１４") == "440524188001010014"
+
+
+def test_digits_of_other_scripts_are_refused():
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in "11010519491231002") + "X"
+    with pytest.raises(idnumber.InvalidNationalId):
+        idnumber.validate(arabic_indic)
 
 
 @pytest.mark.parametrize(

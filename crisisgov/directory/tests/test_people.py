@@ -115,6 +115,8 @@ def test_the_same_id_number_cannot_be_registered_twice(city, grid_worker, nation
         )
     assert error.value.field == "national_id"
     assert Person.objects.count() == 1
+    refused = AuditEntry.objects.get(action="directory.person_duplicate_refused")
+    assert (refused.role, refused.area_path) == ("grid_worker", city.building_a.path)
 
 
 def test_a_read_of_personal_data_is_audited_with_purpose_and_fields(city, grid_worker, national_id):

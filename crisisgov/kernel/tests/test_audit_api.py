@@ -157,3 +157,23 @@ def test_others_may_not_read_entries(client, make_user, city, entries):
             }
         ]
     }
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["%00", "directory.person_read%00", "Directory.person_read", "a-b", "x%0A", "' OR 1=1", "ç"],
+)
+def test_an_action_filter_that_is_no_action_name_is_refused(client, make_user, city, action):
+    response = logged_in(client, make_user("auditor", city.city)).get(
+        f"/api/kernel/audit/entries?action={action}"
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"].endswith("action")
+
+
+def test_the_action_filter_selects_one_action(client, make_user, city, entries):
+    response = logged_in(client, make_user("auditor", city.city)).get(
+        "/api/kernel/audit/entries?action=directory.person_read"
+    )
+    assert response.status_code == 200
+    assert [e["target_id"] for e in response.json()] == ["a1", "b1", "a2", "a3"]

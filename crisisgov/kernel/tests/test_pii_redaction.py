@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.test import RequestFactory, override_settings
 from django.views.debug import technical_500_response
@@ -29,6 +30,47 @@ def test_longer_digit_runs_are_not_taken_for_numbers():
     assert redact("order 4201021990030712345 and 138123456789") == (
         "order 4201021990030712345 and 138123456789"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("ID 420102 19900307 1234.", "ID 4201** ******** 1234."),
+        ("ID 420102-19900307-123X,", "ID 4201**-********-123X,"),
+        ("ID 420102 19900307-123x", "ID 4201** ********-123x"),
+        ("tel 138 1234 5678", "tel 138 **** 5678"),
+        ("tel:138-1234-5678;", "tel:138-****-5678;"),
+        ("tel 138 12345678", "tel 138 ****5678"),
+        (
+            "ID 420102 19900307 1234 / tel 139-8765-4321",
+            "ID 4201** ******** 1234 / tel 139-****-4321",
+        ),
+    ],
+)
+def test_numbers_grouped_by_spaces_or_hyphens_are_masked(text, shown):
+    assert redact(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1420102 19900307 1234",  # a seventh digit in the first group
+        "420102 19900307 12345",  # a fifth digit in the last group
+        "420102  19900307 1234",  # two spaces: not how the number is written
+        "138 1234 56789",
+        "2138 1234 5678",
+        "120 1234 5678",  # not a mobile prefix
+        "2024-0101-1234",
+    ],
+)
+def test_other_grouped_digits_are_left_alone(text):
+    assert redact(text) == text
+
+
+def test_a_logged_message_with_a_spaced_number_is_masked():
+    logger, stream = redacting_logger("crisisgov.tests.redact_spaced")
+    logger.warning("caller %s gave ID %s", "138-1234-5678", "420102 19900307 1234")
+    assert stream.getvalue() == "WARNING caller 138-****-5678 gave ID 4201** ******** 1234\n"
 
 
 def redacting_logger(name: str) -> tuple[logging.Logger, io.StringIO]:

@@ -73,5 +73,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"username: no active account {username}")
-        _, secret = api_token_create(user=user, name=name)
+        _, secret = api_token_create(actor=SYSTEM, user=user, name=name)
         self.stdout.write(f"API token for {username} ({name}), shown only now:\n{secret}")

@@ -44,7 +44,7 @@ def test_another_districts_residents_page_is_404(city, make_user, resident):
     client = client_for(make_user("grid_worker", city.grid_b))
     assert client.get(f"/areas/{city.grid_a.id}/people/").status_code == 404
     assert client.get(f"/people/{resident.pk}/").status_code == 404
-    assert client.get(f"/people/{resident.pk}/?purpose=relief").status_code == 404
+    assert client.post(f"/people/{resident.pk}/", {"purpose": "relief"}).status_code == 404
     assert AuditEntry.objects.filter(action="directory.person_read").count() == 0
 
 
@@ -61,7 +61,11 @@ def test_the_whole_record_needs_a_purpose_and_the_citizen_sees_the_read(city, ma
     assert "黄*" in first and 'name="purpose"' in first and NATIONAL_ID not in first
     assert AuditEntry.objects.filter(action="directory.person_read").count() == 0
 
-    whole = client.get(f"/people/{resident.pk}/?purpose=grid_management").content.decode()
+    # A link or prefetch cannot read the whole record: only the POST of the purpose form can.
+    linked = client.get(f"/people/{resident.pk}/?purpose=grid_management").content.decode()
+    assert NATIONAL_ID not in linked
+    whole = client.post(f"/people/{resident.pk}/", {"purpose": "grid_management"})
+    whole = whole.content.decode()
     assert "黄丽" in whole and NATIONAL_ID in whole and "13612345678" in whole
     assert "网格管理" in whole  # the purpose, in the page's language
     assert AuditEntry.objects.filter(action="directory.person_read").count() == 1
@@ -78,7 +82,7 @@ def test_the_whole_record_needs_a_purpose_and_the_citizen_sees_the_read(city, ma
 
 def test_a_commander_sees_residents_only_masked(city, make_user, resident):
     client = client_for(make_user("commander", city.city))
-    page = client.get(f"/people/{resident.pk}/?purpose=relief").content.decode()
+    page = client.post(f"/people/{resident.pk}/", {"purpose": "relief"}).content.decode()
     assert "黄*" in page and NATIONAL_ID not in page and 'name="purpose"' not in page
     assert AuditEntry.objects.filter(action="directory.person_read").count() == 0
 
