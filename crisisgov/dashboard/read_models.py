@@ -15,7 +15,6 @@ from crisisgov.directory import facade as directory
 from crisisgov.geo import facade as geo
 from crisisgov.kernel.actor import Actor
 
-
 COUNTS_VERSION_KEY = "dashboard:counts:version"
 COUNTS_TTL_SECONDS = 600
 

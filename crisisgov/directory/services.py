@@ -179,6 +179,7 @@ def person_create(
         audit_record(
             actor=actor,
             action="directory.person_created",
+            permission=DirectoryPermission.EDIT_PERSON,
             target_type="directory.person",
             target_id=person.pk,
             area_path=person.area_path,
@@ -198,6 +199,7 @@ def _refuse_duplicate(actor: Actor, building: AreaInfo) -> None:
         audit_record(
             actor=actor,
             action="directory.person_duplicate_refused",
+            permission=DirectoryPermission.EDIT_PERSON,
             target_type="directory.person",
             area_path=building.path,
         )
@@ -247,6 +249,7 @@ def person_update(
         audit_record(
             actor=actor,
             action="directory.person_updated",
+            permission=DirectoryPermission.EDIT_PERSON,
             target_type="directory.person",
             target_id=person.pk,
             area_path=person.area_path,
@@ -284,6 +287,7 @@ def _audit_read(actor: Actor, person: Person, purpose: ReadPurpose | str) -> Non
     audit_record(
         actor=actor,
         action="directory.person_read",
+        permission=DirectoryPermission.VIEW_PERSON_PII,
         target_type="directory.person",
         target_id=person.pk,
         area_path=person.area_path,
@@ -358,6 +362,7 @@ def organisation_create(
         audit_record(
             actor=actor,
             action="directory.organisation_created",
+            permission=DirectoryPermission.EDIT_ORGANISATION,
             target_type="directory.organisation",
             target_id=org.pk,
             area_path=org.area_path,
@@ -414,6 +419,7 @@ def role_assign(
         audit_record(
             actor=actor,
             action="directory.role_assigned",
+            permission=DirectoryPermission.MANAGE_ACCOUNTS,
             target_type="auth.user",
             target_id=user.pk,
             area_path=area.path,
@@ -442,6 +448,7 @@ def role_revoke(*, actor: Actor, assignment_id: int) -> None:
         audit_record(
             actor=actor,
             action="directory.role_revoked",
+            permission=DirectoryPermission.MANAGE_ACCOUNTS,
             target_type="auth.user",
             target_id=assignment.user_id,
             area_path=assignment.area_path,

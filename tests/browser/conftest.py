@@ -7,6 +7,7 @@ told not to reach out on its own.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -55,44 +56,33 @@ def browser() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(autouse=True)
-def _vendored_static(settings) -> None:
-    """Serve crisisgov/static (the vendored ECharts and htmx) from the live server even before
-    settings list it; crisisgov/dashboard/tests checks that settings do."""
-    vendor = Path(settings.BASE_DIR) / "crisisgov" / "static"
-    dirs = [Path(str(d)) for d in getattr(settings, "STATICFILES_DIRS", [])]
-    if vendor not in dirs:
-        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), vendor]
-
-
-# The kernel's append-only audit trigger on PostgreSQL also refuses TRUNCATE, which is how a
-# live-server (transactional) test empties the tables afterwards. With the session replication
-# role set to "replica" ordinary triggers do not fire, so the flush succeeds; the role is set
-# only for the flush after each test and the connection reset when the module ends.
-@pytest.fixture(autouse=True)
-def _flushable_audit_log(request) -> Iterator[None]:
-    yield
-    if "live_server" not in request.fixturenames:
-        return
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_replication_role(django_db_blocker) -> Iterator[None]:
-    yield
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("RESET session_replication_role")
-
-
 @pytest.fixture
 def screenshots(settings) -> Path:
     directory = Path(settings.VAR_DIR) / "screenshots"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_flushable(request) -> Iterator[None]:
+    """A live-server test's tables are emptied afterwards by DELETE on SQLite, which the audit
+    log's append-only triggers refuse. Around such a test the triggers are recreated first and
+    dropped at the end, just before the flush (PostgreSQL flushes with TRUNCATE, which they
+    leave alone)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    triggers = importlib.import_module("crisisgov.kernel.migrations.0002_audit_append_only")
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cursor:
+            for sql in triggers.SQLITE:
+                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+    yield
+    if sqlite:
+        with connection.cursor() as cursor:
+            for sql in triggers.DROP["sqlite"]:
+                cursor.execute(sql)
