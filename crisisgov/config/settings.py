@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "crisisgov.kernel",
     "crisisgov.geo",
     "crisisgov.directory",
+    "crisisgov.exchange",
     "crisisgov.drills",
     "crisisgov.dashboard",
 ]

@@ -59,10 +59,16 @@ class EncryptedTextField(models.TextField):
 
 
 class BlindIndexField(models.CharField):
-    """HMAC of the plaintext of `source` for exact lookups (indexed)."""
+    """HMAC of the plaintext of `source` for exact lookups (indexed).
 
-    def __init__(self, *args: Any, source: str = "", **kwargs: Any):
+    `kind` names what is indexed ("national_id", "phone"): the same kind gives the same digest
+    in every table, so records about one person in different apps can be matched without
+    decrypting. `source` is the model attribute holding the plaintext, when there is one.
+    """
+
+    def __init__(self, *args: Any, source: str = "", kind: str = "", **kwargs: Any):
         self.source = source
+        self.kind = kind or source
         kwargs.setdefault("max_length", 40)
         kwargs.setdefault("db_index", True)
         kwargs.setdefault("editable", False)
@@ -71,11 +77,12 @@ class BlindIndexField(models.CharField):
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
+        kwargs["kind"] = self.kind
         return name, path, args, kwargs
 
-    def contribute_to_class(self, cls: Any, name: str, *args: Any, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, *args, **kwargs)
-        self.index_context = f"{cls._meta.app_label}.{cls._meta.model_name}.{self.source}"
+    @property
+    def index_context(self) -> str:
+        return f"blind-index.{self.kind}"
 
     def digest(self, plaintext: str) -> str:
         return pii.blind_index(plaintext, context=self.index_context)
@@ -91,7 +98,7 @@ def blind_index_for(model: type[models.Model], field_name: str, plaintext: str) 
 def refresh_blind_indexes(instance: models.Model) -> None:
     """Recompute every blind index of `instance` from its plaintext fields (call before save)."""
     for field in instance._meta.concrete_fields:
-        if isinstance(field, BlindIndexField):
+        if isinstance(field, BlindIndexField) and field.source:
             plaintext = getattr(instance, field.source)
             setattr(instance, field.attname, field.digest(plaintext) if plaintext else "")
 

@@ -1,0 +1,153 @@
+"""Data standards, datasets, their records, and imports.
+
+A record's non-personal fields are kept as JSON; its personal fields (those the schema marks
+`"personal": true`) are one encrypted JSON document, with blind indexes for the ID number and
+phone so that exact lookups and record linkage work without decrypting. Every accepted change
+appends a `RecordChange`, the ordered log that subscriptions read.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crisisgov.kernel.fields import BlindIndexField, EncryptedTextField
+from crisisgov.kernel.scoping import ScopedManager
+
+
+class SchemaVersion(models.Model):
+    """One version of a shared data standard (a Frictionless Table Schema descriptor)."""
+
+    name = models.CharField(max_length=60)
+    version = models.CharField(max_length=20)
+    major = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    title_zh = models.CharField(max_length=200)
+    descriptor = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="one_schema_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+class Dataset(models.Model):
+    """Records one organisation collects under one schema version, covering an area."""
+
+    owner = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT, related_name="+")
+    schema = models.ForeignKey(SchemaVersion, on_delete=models.PROTECT, related_name="datasets")
+    name_zh = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=21, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+    scope_organisation_field = "owner_id"
+
+    class Meta:
+        ordering = ["area_path", "id"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("all or nothing")
+    ACCEPT_VALID = "accept_valid", _("accept valid rows, hold the rest")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    REFUSED = "refused", _("refused")  # all-or-nothing with bad rows, or a bad file
+    FAILED = "failed", _("failed")  # our fault: the worker crashed, see `problem`
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way into a dataset, with its progress and its report."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500)  # under VAR_DIR/uploads, removed when done
+    size_bytes = models.BigIntegerField(default=0)
+    mode = models.CharField(max_length=20, choices=ImportMode.choices)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    progress = models.FloatField(default=0.0)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True)  # a file-level problem (encoding, header, size)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} {self.filename}"
+
+
+class RejectedRow(models.Model):
+    """A row that failed validation: the report line, and (held for correction) the raw row,
+    encrypted because it may hold personal data."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejected")
+    row_number = models.PositiveIntegerField()
+    errors = models.JSONField()  # [{"field", "value" (masked if personal), "reason"}]
+    raw = EncryptedTextField(mask="name", blank=True)  # the row as JSON, for correction
+
+    class Meta:
+        ordering = ["job_id", "row_number"]
+
+
+class Record(models.Model):
+    """One row of a dataset, identified by its natural key (the schema's primary key)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
+    natural_key = models.CharField(max_length=200)
+    data = models.JSONField(default=dict)  # non-personal fields
+    personal = EncryptedTextField(mask="name", blank=True)  # personal fields as JSON
+    id_index = BlindIndexField(kind="national_id", blank=True)
+    phone_index = BlindIndexField(kind="phone", blank=True)
+    content_hash = models.CharField(max_length=64)  # of the whole record: unchanged re-imports
+    area_path = models.CharField(max_length=21, db_index=True)
+    source_import = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "natural_key"], name="one_record_per_key")
+        ]
+
+
+class RecordChange(models.Model):
+    """The ordered, append-only log of accepted records: a subscription's cursor is an id here."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="changes")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=10)  # created | updated
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dataset", "id"], name="change_feed")]
