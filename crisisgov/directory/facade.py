@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -145,3 +146,25 @@ def my_access_log(*, actor: Actor) -> list:
     from crisisgov.directory.selectors import person_access_log
 
     return person_access_log(actor=actor)
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    id: int
+    kind: str
+    department_type: str
+    name_zh: str
+    name_en: str
+    area_path: str
+
+
+def organisation_info(organisation_id: int) -> OrganisationInfo | None:
+    """Unscoped lookup for internal use (never hand it to a caller without a scope check)."""
+    from crisisgov.directory.models import Organisation
+
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None:
+        return None
+    return OrganisationInfo(
+        org.pk, org.kind, org.department_type, org.name_zh, org.name_en, org.area_path
+    )

@@ -8,6 +8,7 @@ from enum import StrEnum
 from django.utils.translation import gettext_lazy as _
 
 from crisisgov.directory.permissions import DirectoryPermission as D
+from crisisgov.exchange.facade import ExchangePermission as X
 from crisisgov.geo.facade import GeoPermission as G
 from crisisgov.kernel.permissions import KernelPermission as K
 
@@ -36,12 +37,27 @@ ROLE_LABELS = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.COMMANDER: frozenset(
-        {G.VIEW_AREA, G.EDIT_AREA, D.VIEW_ORGANISATION, D.EDIT_ORGANISATION, D.VIEW_PERSON}
+        {
+            G.VIEW_AREA,
+            G.EDIT_AREA,
+            D.VIEW_ORGANISATION,
+            D.EDIT_ORGANISATION,
+            D.VIEW_PERSON,
+            X.VIEW_DATASET,
+        }
     ),
+    # A department's officer runs its datasets (org-bound roles: only their own department's).
     Role.DEPARTMENT_OFFICER: frozenset(
-        {G.VIEW_AREA, D.VIEW_ORGANISATION, D.VIEW_PERSON, D.VIEW_PERSON_PII}
+        {
+            G.VIEW_AREA,
+            D.VIEW_ORGANISATION,
+            D.VIEW_PERSON,
+            D.VIEW_PERSON_PII,
+            X.VIEW_DATASET,
+            X.MANAGE_DATASET,
+        }
     ),
-    Role.ANALYST: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION}),
+    Role.ANALYST: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION, X.VIEW_DATASET}),
     # Grid workers call and visit residents: they see and correct their grid's records.
     Role.GRID_WORKER: frozenset(
         {G.VIEW_AREA, D.VIEW_ORGANISATION, D.VIEW_PERSON, D.VIEW_PERSON_PII, D.EDIT_PERSON}

@@ -116,6 +116,9 @@ class RejectedRow(models.Model):
     class Meta:
         ordering = ["job_id", "row_number"]
 
+    def __str__(self) -> str:
+        return f"row {self.row_number} of import #{self.job_id}"
+
 
 class Record(models.Model):
     """One row of a dataset, identified by its natural key (the schema's primary key)."""
@@ -140,6 +143,9 @@ class Record(models.Model):
             models.UniqueConstraint(fields=["dataset", "natural_key"], name="one_record_per_key")
         ]
 
+    def __str__(self) -> str:
+        return f"record #{self.pk} of dataset #{self.dataset_id}"
+
 
 class RecordChange(models.Model):
     """The ordered, append-only log of accepted records: a subscription's cursor is an id here."""
@@ -151,3 +157,6 @@ class RecordChange(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["dataset", "id"], name="change_feed")]
+
+    def __str__(self) -> str:
+        return f"change #{self.pk}: record #{self.record_id} {self.kind}"

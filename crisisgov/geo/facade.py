@@ -133,3 +133,10 @@ __all__ += [
     "check_code",
     "path_from_code",
 ]
+
+
+def area_paths_for_codes(codes: list[str]) -> dict[str, str]:
+    """Unscoped: {code: path} of the areas with these codes (imports resolve area columns)."""
+    from crisisgov.geo.models import Area
+
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "path"))

@@ -1,0 +1,5 @@
+"""What other apps may use of the exchange."""
+
+from crisisgov.exchange.permissions import ExchangePermission
+
+__all__ = ["ExchangePermission"]

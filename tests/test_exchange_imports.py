@@ -1,0 +1,205 @@
+"""Imports end to end: real-world-shaped files made here, into a dataset, through the database."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.db import connection
+
+from crisisgov.directory.idnumber import make
+from crisisgov.directory.tests.factories import OrganisationFactory
+from crisisgov.exchange import services
+from crisisgov.exchange.imports import import_create, import_run
+from crisisgov.exchange.models import ImportJob, Record, RecordChange, RejectedRow
+from crisisgov.kernel.actor import SYSTEM
+from crisisgov.kernel.errors import NotFound
+from crisisgov.kernel.models import AuditEntry, OutboxEvent
+
+HEADER = [
+    "report_id",
+    "disease",
+    "case_type",
+    "name",
+    "national_id",
+    "sex",
+    "age",
+    "phone",
+    "area_code",
+    "report_date",
+    "reporting_org",
+]
+
+
+def case_row(n: int, city, **changes) -> dict:
+    row = {
+        "report_id": f"R{n:06d}",
+        "disease": "新型冠状病毒感染",
+        "case_type": "confirmed",
+        "name": f"病例{n}",
+        "national_id": make("420102", dt.date(1980, 1, 1), n % 1000),
+        "sex": "1",
+        "age": "46",
+        "phone": f"139{n:08d}",
+        "area_code": city.building_a.code,
+        "report_date": "2026-11-20",
+        "reporting_org": "江岸区人民医院",
+    }
+    return row | changes
+
+
+def csv_bytes(rows: list[dict], *, encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+@pytest.fixture
+def dataset(city, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    services.standards_sync()
+    from crisisgov.exchange.models import SchemaVersion
+
+    owner = OrganisationFactory(area=city.district_a)
+    return services.dataset_create(
+        actor=SYSTEM,
+        owner_id=owner.pk,
+        schema_id=SchemaVersion.objects.get(name="case_report").pk,
+        name_zh="江岸区传染病报告",
+        name_en="Jiang'an case reports",
+        area_id=city.district_a.id,
+    )
+
+
+def run(dataset, data: bytes, filename: str = "cases.csv", mode: str = "accept_valid"):
+    job = import_create(
+        actor=SYSTEM, dataset_id=dataset.pk, upload=io.BytesIO(data), filename=filename, mode=mode
+    )
+    return import_run(job_id=job.pk)
+
+
+def test_a_gbk_file_is_read_and_stored_with_personal_fields_encrypted(city, dataset):
+    job = run(dataset, csv_bytes([case_row(1, city), case_row(2, city)], encoding="gbk"))
+    assert (job.status, job.rows_created, job.rows_rejected) == ("done", 2, 0)
+    record = Record.objects.get(natural_key="R000001")
+    assert record.data["disease"] == "新型冠状病毒感染" and record.area_path == city.building_a.path
+    assert json.loads(record.personal)["name"] == "病例1"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT personal FROM exchange_record WHERE id = %s", [record.pk])
+        (raw,) = cursor.fetchone()
+    assert raw.startswith("pii1:") and "病例1" not in raw
+    assert RecordChange.objects.filter(kind="created").count() == 2
+    assert OutboxEvent.objects.filter(topic="exchange.records_changed").count() == 1
+    entry = AuditEntry.objects.get(action="exchange.import_finished")
+    assert entry.detail["created"] == 2
+
+
+def test_the_same_file_twice_creates_no_duplicates_and_a_change_updates_one(city, dataset):
+    data = csv_bytes([case_row(n, city) for n in range(1, 6)], encoding="utf-8-sig")
+    first, second = run(dataset, data), run(dataset, data)
+    assert (first.rows_created, second.rows_created, second.rows_unchanged) == (5, 0, 5)
+    changed = csv_bytes([case_row(1, city, case_type="asymptomatic")])
+    third = run(dataset, changed)
+    assert (third.rows_updated, Record.objects.count(), RecordChange.objects.count()) == (1, 5, 6)
+
+
+def test_bad_rows_are_reported_masked_and_the_good_ones_kept(city, dataset):
+    rows = [case_row(n, city) for n in range(1, 21)]
+    rows[3]["national_id"] = "4.20102E+17"  # what Excel makes of an ID column
+    rows[7]["age"] = "两岁"
+    rows[9]["area_code"] = city.building_b.code  # another district: outside the dataset
+    job = run(dataset, csv_bytes(rows))
+    assert (job.status, job.rows_created, job.rows_rejected) == ("done", 17, 3)
+    report = {r.row_number: r.errors for r in RejectedRow.objects.filter(job=job)}
+    assert sorted(report) == [5, 9, 11]  # file rows: the header is row 1
+    assert report[5][0]["field"] == "national_id" and "4.20102E+17" not in report[5][0]["value"]
+    assert report[9][0]["field"] == "age"
+    assert report[11][0]["field"] == "area_code"
+
+
+def test_all_or_nothing_imports_nothing_when_a_row_is_bad(city, dataset):
+    rows = [case_row(n, city) for n in range(1, 11)]
+    rows[4]["case_type"] = "probable"
+    job = run(dataset, csv_bytes(rows), mode="all_or_nothing")
+    assert (job.status, job.rows_rejected, Record.objects.count()) == ("refused", 1, 0)
+    rows[4]["case_type"] = "suspected"
+    job = run(dataset, csv_bytes(rows), mode="all_or_nothing")
+    assert (job.status, job.rows_created, Record.objects.count()) == ("done", 10, 10)
+
+
+def test_an_xlsx_with_a_numeric_id_column_and_date_cells(city, dataset, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    good = case_row(1, city)
+    sheet.append(
+        [good[h] for h in HEADER[:-2]] + [dt.datetime(2026, 11, 20), good["reporting_org"]]
+    )
+    bad = case_row(2, city)
+    values = [bad[h] for h in HEADER]
+    values[HEADER.index("national_id")] = int(bad["national_id"][:17] + "0")  # a number cell
+    sheet.append(values)
+    path = tmp_path / "cases.xlsx"
+    book.save(path)
+    job = run(dataset, path.read_bytes(), filename="cases.xlsx")
+    assert (job.rows_created, job.rows_rejected) == (1, 1)
+    assert Record.objects.get().data["report_date"] == "2026-11-20"
+    (rejected,) = RejectedRow.objects.filter(job=job)
+    assert rejected.errors[0]["field"] == "national_id"
+    assert "number" in rejected.errors[0]["reason"]
+
+
+def test_a_file_with_a_bad_header_is_refused_whole(city, dataset):
+    data = "报告卡编号;病种\nR1;x\n".encode()
+    job = run(dataset, data)
+    assert job.status == "refused" and job.problem and Record.objects.count() == 0
+
+
+def test_only_the_owner_may_import(city, dataset, make_user, actor_of):
+    outsider = actor_of(make_user("department_officer", city.district_b))
+    with pytest.raises(NotFound):
+        import_create(
+            actor=outsider, dataset_id=dataset.pk, upload=io.BytesIO(b"x"), filename="x.csv"
+        )
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_command_imports_and_prints_the_report(city, dataset, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    rows = [case_row(n, city) for n in range(1, 4)]
+    rows[1]["sex"] = "男"
+    path = tmp_path / "cases.csv"
+    path.write_bytes(csv_bytes(rows, encoding="gb18030"))
+    out = io.StringIO()
+    call_command(
+        "exchange",
+        "import",
+        str(path),
+        "--dataset",
+        str(dataset.pk),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert out.getvalue().splitlines()[0] == (
+        "done: 2 created, 0 updated, 0 unchanged, 1 rejected of 3 rows"
+    )
+    assert "row 3: sex '男'" in out.getvalue()
+    with pytest.raises(CommandError, match="all_or_nothing|refused"):
+        call_command(
+            "exchange",
+            "import",
+            str(path),
+            "--dataset",
+            str(dataset.pk),
+            "--mode",
+            "all_or_nothing",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
