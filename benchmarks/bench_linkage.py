@@ -94,7 +94,8 @@ def _splink(records: list[Any]) -> tuple[list[list[str]], list[tuple[str, str]],
             "phone": r.phone_index,
             "area": r.area_code,
             "addr_exact": a and f"{a.numbers}|{sorted(a.bigrams)}",
-            "addr_tail": a and (" ".join(map(str, a.numbers[-3:])) if len(a.numbers) >= 2 else None),
+            "addr_tail": a
+            and (" ".join(map(str, a.numbers[-3:])) if len(a.numbers) >= 2 else None),
             "addr_bigrams": a and sorted(a.bigrams),
         }
         for key, value in row.items():
@@ -140,7 +141,8 @@ def _splink(records: list[Any]) -> tuple[list[list[str]], list[tuple[str, str]],
         output_column_name="address",
         comparison_levels=[
             cll.CustomLevel(
-                "(addr_exact_l is null or addr_exact_r is null) and (area_l is null or area_r is null)"
+                "(addr_exact_l is null or addr_exact_r is null)"
+                " and (area_l is null or area_r is null)"
             ).configure(is_null_level=True),
             cll.ExactMatchLevel("addr_exact"),
             cll.CustomLevel(f"addr_tail_l = addr_tail_r and {overlap} >= 0.5", "same flat"),
@@ -170,13 +172,18 @@ def _splink(records: list[Any]) -> tuple[list[list[str]], list[tuple[str, str]],
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=0)
     linker.training.estimate_parameters_using_expectation_maximisation("l.dob_key = r.dob_key")
     linker.training.estimate_parameters_using_expectation_maximisation("l.name_key = r.name_key")
-    scored = linker.inference.predict(threshold_match_probability=LOWER).as_record_list()
+    # Scored without a threshold so that the pair count is every blocked pair it compared.
+    every = linker.inference.predict().as_record_list()
+    scored = [p for p in every if p["match_probability"] >= LOWER]
     position = {key: i for i, key in enumerate(columns["unique_id"])}
     codes: dict[str, int] = {}
-    ids = np.asarray([-1 if v is None else codes.setdefault(v, len(codes)) for v in columns["id_index"]])
+    ids = np.asarray(
+        [-1 if v is None else codes.setdefault(v, len(codes)) for v in columns["id_index"]],
+        dtype=np.int64,
+    )
     clusters = _Clusters(ids)
     by_id: dict[int, list[int]] = collections.defaultdict(list)
-    for i, code in enumerate(ids.tolist()):
+    for i, code in enumerate(int(x) for x in ids):
         if code >= 0:
             by_id[code].append(i)
     for members in by_id.values():
@@ -191,7 +198,7 @@ def _splink(records: list[Any]) -> tuple[list[list[str]], list[tuple[str, str]],
     out: dict[int, list[str]] = collections.defaultdict(list)
     for key, i in position.items():
         out[clusters.find(i)].append(key)
-    return list(out.values()), review, len(scored)
+    return list(out.values()), review, len(every)
 
 
 LEGS = {
@@ -249,7 +256,9 @@ def main(argv: list[str]) -> None:
         )  # fmt: skip
         line = next((x for x in child.stdout.splitlines() if x.startswith("RESULT ")), None)
         if child.returncode or line is None:
-            raise SystemExit(f"leg {leg} failed ({child.returncode}):\n{child.stdout}{child.stderr}")
+            raise SystemExit(
+                f"leg {leg} failed ({child.returncode}):\n{child.stdout}{child.stderr}"
+            )
         results[leg] = json.loads(line.removeprefix("RESULT "))
     first = next(iter(results.values()))
     print(

@@ -184,3 +184,40 @@ def test_an_auditor_sees_only_their_districts_entries(city, b, make_user):
     client.force_login(make_user("auditor", city.district_b))
     actions = [e["action"] for e in client.get("/api/kernel/audit/entries").json()]
     assert actions == ["directory.person_read"]
+
+
+def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(city, b):
+    from crisisgov.exchange.api import router as exchange_router
+    from crisisgov.exchange.models import Dataset, ImportJob, SchemaVersion
+    from crisisgov.exchange.services import standards_sync
+
+    standards_sync()
+    dataset = Dataset.objects.create(
+        owner=b["org"],
+        schema=SchemaVersion.objects.get(name="case_report"),
+        name_zh="乙区病例",
+        name_en="B cases",
+        area=city.district_b,
+        area_path=city.district_b.path,
+    )
+    job = ImportJob.objects.create(
+        dataset=dataset, filename="b.csv", stored_path="", mode="accept_valid"
+    )
+    urls = {
+        ("GET", "/standards"): "/api/exchange/standards",
+        ("GET", "/datasets"): "/api/exchange/datasets",
+        ("POST", "/datasets/{dataset_id}/imports"): f"/api/exchange/datasets/{dataset.pk}/imports",
+        ("GET", "/imports/{job_id}"): f"/api/exchange/imports/{job.pk}",
+        ("GET", "/imports/{job_id}/rejected"): f"/api/exchange/imports/{job.pk}/rejected",
+    }
+    assert endpoints(exchange_router) == set(urls)
+    for (method, _), url in urls.items():
+        response = Client().generic(method, url)
+        assert response.status_code == 401, url
+    client = Client()
+    client.force_login(b["officer_a"])
+    assert client.get("/api/exchange/datasets").json() == []
+    assert client.get(f"/api/exchange/imports/{job.pk}").status_code == 404
+    assert client.get(f"/api/exchange/imports/{job.pk}/rejected").status_code == 404
+    assert client.post(f"/api/exchange/datasets/{dataset.pk}/imports").status_code in (404, 422)
+    assert ImportJob.objects.count() == 1

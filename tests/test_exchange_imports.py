@@ -203,3 +203,38 @@ def test_the_command_imports_and_prints_the_report(city, dataset, tmp_path):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+def test_upload_through_the_api_and_read_the_report(city, dataset, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from crisisgov.directory.models import Organisation
+
+    officer = make_user(
+        "department_officer", city.district_a, Organisation.objects.get(pk=dataset.owner_id)
+    )
+    rows = [case_row(n, city) for n in range(1, 4)]
+    rows[2]["phone"] = "12345"
+    client = Client()
+    client.force_login(officer)
+    upload = SimpleUploadedFile("cases.csv", csv_bytes(rows), content_type="text/csv")
+    response = client.post(f"/api/exchange/datasets/{dataset.pk}/imports", {"file": upload})
+    assert (response.status_code, response.json()["status"]) == (202, "queued")
+    job_id = response.json()["id"]
+    import_run(job_id=job_id)
+    job = client.get(f"/api/exchange/imports/{job_id}").json()
+    assert (job["status"], job["rows_created"], job["rows_rejected"]) == ("done", 2, 1)
+    (rejected,) = client.get(f"/api/exchange/imports/{job_id}/rejected").json()
+    assert rejected["row_number"] == 4 and rejected["errors"][0]["field"] == "phone"
+    assert rejected["errors"][0]["value"] != "12345"  # personal: masked in the report
+
+    outsider = Client()
+    outsider.force_login(make_user("department_officer", city.district_b))
+    missing = outsider.get("/api/exchange/imports/99999999").json()
+    assert outsider.get(f"/api/exchange/imports/{job_id}").json() == missing
+    again = SimpleUploadedFile("cases.csv", csv_bytes(rows), content_type="text/csv")
+    refused = outsider.post(f"/api/exchange/datasets/{dataset.pk}/imports", {"file": again})
+    assert refused.status_code == 404 and ImportJob.objects.count() == 1
+    anonymous = Client().get(f"/api/exchange/imports/{job_id}")
+    assert anonymous.status_code == 401

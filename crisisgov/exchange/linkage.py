@@ -173,8 +173,9 @@ _NAME_EXACT = len(NAME_LEVELS) - 1
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _COMPOUND_SURNAMES = frozenset(
-    "欧阳 上官 司马 诸葛 东方 皇甫 尉迟 公孙 令狐 慕容 宇文 长孙 夏侯 端木 司徒 独孤 呼延 南宫 轩辕".split()
-)
+    ("欧阳", "上官", "司马", "诸葛", "东方", "皇甫", "尉迟", "公孙", "令狐", "慕容", "宇文",
+     "长孙", "夏侯", "端木", "司徒", "独孤", "呼延", "南宫", "轩辕")
+)  # fmt: skip
 # Surnames read differently from the same character in ordinary words; pypinyin knows no
 # surname mode, and a romanised record ("Zeng Wei") must meet the Hanzi one (曾伟).
 _SURNAME_READINGS = {
@@ -366,7 +367,7 @@ class _Features:
     address: np.ndarray  # code into addresses, -1 missing
     names: list[NameFeatures]
     addresses: list[AddressFeatures]
-    blocks: dict[str, list[Hashable | None]]
+    blocks: dict[str, Sequence[Hashable | None]]
 
 
 def _codes(values: Iterable[Hashable | None]) -> tuple[np.ndarray, list[Hashable]]:
@@ -399,12 +400,15 @@ def _features(records: Sequence[PersonRecord]) -> _Features:
 
     def dob_key(r: PersonRecord) -> tuple[int, int, int] | None:
         born = r.date_of_birth
+        if born is None:
+            return None
         # Day and month in either order share the key, so a transposed date is still compared.
-        return None if born is None else (born.year, *sorted((born.month, born.day)))
+        low, high = (born.month, born.day) if born.month <= born.day else (born.day, born.month)
+        return born.year, low, high
 
     year = [None if r.date_of_birth is None else r.date_of_birth.year for r in records]
     dob_keys = [dob_key(r) for r in records]
-    blocks: dict[str, list[Hashable | None]] = {
+    blocks: dict[str, Sequence[Hashable | None]] = {
         "date_of_birth": dob_keys,
         "phone": [r.phone_index for r in records],
         "name+area": [
@@ -417,7 +421,7 @@ def _features(records: Sequence[PersonRecord]) -> _Features:
         ],
         # A mistyped year still meets its twin record through the day of birth.
         "name+day": [
-            None if n is None or k is None else (n.parts_key, *k[1:])
+            None if n is None or k is None else (n.parts_key, k[1], k[2])
             for n, k in zip(names, dob_keys, strict=True)
         ],
         "surname+area+year": [
@@ -442,7 +446,7 @@ def _features(records: Sequence[PersonRecord]) -> _Features:
 
 
 def _block_pairs(
-    keys: list[Hashable | None], max_block: int, stats: dict[str, int], rule: str
+    keys: Sequence[Hashable | None], max_block: int, stats: dict[str, int], rule: str
 ) -> np.ndarray:
     """Pairs (i < j, encoded i * n + j) of records that share a key in one blocking rule."""
     n = len(keys)
@@ -520,7 +524,10 @@ def _pattern_counts(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct comparison patterns, the index of each pair's pattern, and counts per pattern
     of (labelled match, labelled non-match, unlabelled) pairs."""
-    patterns, inverse = np.unique(vectors, axis=0, return_inverse=True)
+    # One integer per vector (levels + 1 in base 8) makes np.unique one-dimensional and fast.
+    radix = 8 ** np.arange(vectors.shape[1], dtype=np.int64)
+    codes, inverse = np.unique((vectors.astype(np.int64) + 1) @ radix, return_inverse=True)
+    patterns = ((codes[:, None] // radix[None, :]) % 8 - 1).astype(np.int8)
     inverse = inverse.reshape(-1)
     counts = np.zeros((len(patterns), 3), dtype=np.float64)
     for column, label in enumerate((1, 0, -1)):
@@ -536,10 +543,13 @@ def _level_onehots(patterns: np.ndarray) -> list[np.ndarray]:
     ]
 
 
-def _class_log_likelihoods(onehots: list[np.ndarray], dists: np.ndarray) -> np.ndarray:
+def _class_log_likelihoods(onehots: list[np.ndarray], dists: list[np.ndarray]) -> np.ndarray:
     """(patterns × classes) log-likelihood of each pattern under each class; `dists[k]` is
-    the (classes × levels) table of comparison k."""
-    return sum(h @ np.log(d).T for h, d in zip(onehots, dists, strict=True))  # type: ignore[return-value]
+    the (classes × levels) table of comparison k. A NULL level adds nothing."""
+    total = np.zeros((onehots[0].shape[0], dists[0].shape[0]))
+    for h, d in zip(onehots, dists, strict=True):
+        total += h @ np.log(d).T
+    return total
 
 
 # Non-matches that blocking brings together are of a few kinds, one for each way a blocking
@@ -588,8 +598,9 @@ def _fit(
     onehots = _level_onehots(patterns)
     prior, dists = _initial(u_start)
     labelled_match, labelled_non, unlabelled = counts.T
-    iteration = 0
-    for iteration in range(1, max_iter + 1):
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
         joint = _class_log_likelihoods(onehots, dists) + np.log(prior)
         joint -= joint.max(axis=1, keepdims=True)
         weight = np.exp(joint)
@@ -612,7 +623,7 @@ def _fit(
         prior, dists = new_prior, new_dists
         if change < 1e-7:
             break
-    return prior, dists, iteration
+    return prior, dists, iterations
 
 
 def _random_u(f: _Features, seed: int, sample: int = 20000) -> list[np.ndarray]:

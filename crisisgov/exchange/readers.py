@@ -4,7 +4,8 @@ This is the file-reading layer under an import (issue 3, "Imports" and "Bad inpu
 nothing of schemas or datasets: it finds the format and the text encoding, checks the header, and
 hands the validator one row at a time with the row number a person sees in the file, so the error
 report can say "row 7". Memory stays bounded by one row plus fixed-size buffers, whatever the file
-size (the XLSX shared-text table is the one exception, and it has its own limit).
+size; for XLSX add openpyxl's shared-text table (which has its own limit) and ~80 bytes a row
+that openpyxl's streaming parser keeps (capped by Excel's 1,048,576 rows).
 
 The protocol: `open_table` raises `FileProblem` when the file as a whole cannot be read (too big,
 not a workbook, no header, ...). Iterating the reader yields `(row_number, row)` where `row` is a
@@ -62,7 +63,8 @@ class Limits:
     max_xlsx_uncompressed_bytes: int = 2 * GiB
     # openpyxl holds a workbook's whole shared-text table in memory (about 3x its XML size).
     max_xlsx_shared_strings_bytes: int = 100 * MiB
-    # Real sheets compress 5-30x; deflate tops out near 1000x, which is what zip bombs use.
+    # Sheets compress about 5-30x (8x measured for 100k rows); deflate tops out near 1000x,
+    # which is what zip bombs use.
     max_compression_ratio: float = 200.0
     max_zip_entries: int = 10_000
     # How far to look for the first non-ASCII byte when choosing a text encoding.
@@ -405,11 +407,13 @@ def _detect_encoding(stream: BinaryIO, size: int, limits: Limits) -> _Encoding:
 
 
 def _utf16_without_bom(sample: bytes) -> _Encoding:
-    # ASCII-heavy UTF-16 has its zero bytes all on one side of each pair; real text has none.
+    # UTF-16 without a mark has the zero byte of every ASCII character (digits, delimiters, line
+    # breaks) on one side of each pair; only the rare U+xx00 character puts one on the other.
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)
     codec = "utf-16-le" if odd > even else "utf-16-be"
-    if min(even, odd) == 0 and _decodes(sample[: len(sample) // 2 * 2], codec, False) is not None:
+    lopsided = min(even, odd) * 20 <= max(even, odd)
+    if lopsided and _decodes(sample[: len(sample) // 2 * 2], codec, False) is not None:
         return _Encoding(codec, codec, 0)
     raise FileProblem(
         "not_text",
@@ -877,17 +881,17 @@ def _open_sheet(
     limits: Limits,
     options: _Options,
 ) -> TableReader:
+    sheets = {each.title: each for each in workbook.worksheets}  # chart sheets hold no table
+    if not sheets:
+        raise FileProblem("no_sheet", f"{filename} has no worksheet.")
     sheet = options.sheet
-    if sheet is not None and sheet not in workbook.sheetnames:
+    if sheet is not None and sheet not in sheets:
         raise FileProblem(
             "no_such_sheet",
-            f"{filename} has no sheet named {sheet!r}; its sheets are "
-            f"{', '.join(workbook.sheetnames)}.",
-            sheets=list(workbook.sheetnames),
+            f"{filename} has no sheet named {sheet!r}; its sheets are {', '.join(sheets)}.",
+            sheets=list(sheets),
         )
-    if not workbook.worksheets:
-        raise FileProblem("no_sheet", f"{filename} has no worksheet.")
-    worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+    worksheet = sheets[sheet] if sheet is not None else workbook.worksheets[0]
     # The <dimension> a file declares can be wrong or hostile ("A1:XFD1048576" pads every row
     # to 16,384 cells); without it each row is as wide as its last stored cell.
     worksheet.reset_dimensions()
@@ -934,11 +938,27 @@ def _sheet_member(workbook: Any, worksheet: Any) -> zipfile.ZipInfo | None:
         return None
 
 
+_EXCEL_MAX_ROWS = 1_048_576
+
+
 def _xlsx_records(worksheet: Any, filename: str) -> Iterator[tuple[int, tuple[Value, ...]]]:
+    """The sheet's rows, numbered; openpyxl fills rows missing from the file with empty ones.
+
+    openpyxl's streaming parser empties each row's XML element but leaves it in the tree, about
+    80 bytes a row: Excel's own row limit, enforced here, caps that at about 85 MB.
+    """
     try:
-        # openpyxl fills rows missing from the file with empty ones, so the count is the row.
         for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if number > _EXCEL_MAX_ROWS:
+                raise FileProblem(
+                    "too_many_rows",
+                    f"The sheet has more than {_EXCEL_MAX_ROWS:,} rows, which Excel cannot hold: "
+                    "it was not saved by Excel. Upload the data as CSV.",
+                    limit=_EXCEL_MAX_ROWS,
+                )
             yield number, tuple(_xlsx_value(cell) for cell in cells)
+    except FileProblem:
+        raise
     except Exception as exc:  # a damaged or truncated sheet, found only as it streams
         raise _damaged(filename, exc) from exc
 

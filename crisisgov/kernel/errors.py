@@ -38,3 +38,8 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
