@@ -90,9 +90,7 @@ def upload(
     mode: Form[ImportMode] = ImportMode.ACCEPT_VALID,
 ) -> Status:
     if file.size and file.size > DEFAULT_LIMITS.max_upload_bytes:
-        raise DomainError(
-            "the file is larger than an import accepts", field="file", code="too_large"
-        )
+        raise TooLarge("the file is larger than an import accepts", field="file")
     job = import_create(
         actor=actor_of(request),
         dataset_id=dataset_id,

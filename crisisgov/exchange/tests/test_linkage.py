@@ -45,7 +45,7 @@ MIN_RECALL_BY_NOISE = {
     "swapped_order": 0.95,
     "romanised": 0.9,
     "typo": 0.75,
-    "dob_swapped": 0.9,
+    "dob_swapped": 0.85,
     "dob_digit": 0.9,
     "moved": 0.95,
 }
