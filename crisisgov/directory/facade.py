@@ -168,3 +168,33 @@ def organisation_info(organisation_id: int) -> OrganisationInfo | None:
     return OrganisationInfo(
         org.pk, org.kind, org.department_type, org.name_zh, org.name_en, org.area_path
     )
+
+
+def residents_sample(*, under_path: str, count: int) -> list[dict]:
+    """Unscoped, for drills only: `count` residents under a path, decrypted, in id order."""
+    from crisisgov.directory.models import Person
+
+    people = Person.objects.filter(area_path__under=under_path).order_by("id")[:count]
+    return [
+        {
+            "name": p.name,
+            "national_id": p.national_id,
+            "phone": p.phone,
+            "sex": p.sex,
+            "date_of_birth": p.date_of_birth,
+            "area_path": p.area_path,
+        }
+        for p in people
+    ]
+
+
+def organisations_of(*, kind: str, department_type: str = "", under_path: str = "") -> list:
+    """Unscoped, for setup and drills: organisations of a kind, in area order."""
+    from crisisgov.directory.models import Organisation
+
+    rows = Organisation.objects.filter(kind=kind)
+    if department_type:
+        rows = rows.filter(department_type=department_type)
+    if under_path:
+        rows = rows.filter(area_path__under=under_path)
+    return [organisation_info(o.pk) for o in rows.order_by("area_path", "id")]

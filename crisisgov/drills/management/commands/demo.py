@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from crisisgov.directory.facade import demo_accounts_ensure
+from crisisgov.drills.exchange_demo import exchange_demo_ensure
 from crisisgov.geo.facade import Level, areas_at_level
 
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         if not areas_at_level(Level.CITY):
             self.stdout.write(f"Generating the {size} synthetic city (seed {seed})...")
             call_command("city", "generate", "--seed", str(seed), "--size", size)
+        for line in exchange_demo_ensure():
+            self.stdout.write(line)
         accounts = demo_accounts_ensure()
         self.stdout.write("\nDemo accounts (passwords are new on every run):")
         for account in accounts:
