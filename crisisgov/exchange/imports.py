@@ -109,6 +109,11 @@ class _Rows:
     def __init__(self, path: str, filename: str, schema: TableSchema):
         self.table = open_table(Path(path), filename=filename)
         columns, problems = schema.resolve_header(self.table.header)
+        if not any(columns):
+            problems = [
+                f"none of the columns is a field of {schema.name} {schema.version}: "
+                "is the header row missing, or is this file for another dataset?"
+            ]
         if problems:
             self.table.close()
             raise FileProblem("header", "; ".join(problems))

@@ -90,6 +90,7 @@ def record(key: str, **fields: object) -> PersonRecord:
         ("王伟", "Wang Wei", "same reading"),  # Hanzi against pinyin
         ("曾伟", "Zeng Wei", "same reading"),  # the surname reading, not ceng
         ("欧阳娜", "Ouyang Na", "same reading"),  # a compound surname
+        ("尉迟恭", "Yuchi Gong", "same reading"),  # and its own reading
         ("王伟", "Wei Wang", "swapped"),
         ("John Smith", "SMITH John", "swapped"),
         ("张小明", "张小朋", "one character"),
