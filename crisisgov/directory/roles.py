@@ -55,6 +55,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             D.VIEW_PERSON_PII,
             X.VIEW_DATASET,
             X.MANAGE_DATASET,
+            X.REQUEST_ACCESS,
+            X.READ_SHARED,
         }
     ),
     Role.ANALYST: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION, X.VIEW_DATASET}),
@@ -62,7 +64,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(
         {G.VIEW_AREA, D.VIEW_ORGANISATION, D.VIEW_PERSON, D.VIEW_PERSON_PII, D.EDIT_PERSON}
     ),
-    Role.NGO_LIAISON: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION}),
+    Role.NGO_LIAISON: frozenset(
+        {G.VIEW_AREA, D.VIEW_ORGANISATION, X.REQUEST_ACCESS, X.READ_SHARED}
+    ),
     Role.AUDITOR: frozenset({G.VIEW_AREA, K.VIEW_AUDIT, K.VERIFY_AUDIT}),
     Role.ACCOUNT_ADMIN: frozenset(
         {G.VIEW_AREA, D.VIEW_ORGANISATION, D.EDIT_ORGANISATION, D.MANAGE_ACCOUNTS}

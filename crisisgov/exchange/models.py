@@ -160,3 +160,67 @@ class RecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"change #{self.pk}: record #{self.record_id} {self.kind}"
+
+
+class Purpose(models.TextChoices):
+    """Why a department reads another's data: a closed list, recorded with every read."""
+
+    EPIDEMIC_CONTROL = "epidemic_control", _("epidemic control")
+    RELIEF = "relief", _("relief")
+    PUBLIC_SAFETY = "public_safety", _("public safety")
+    STATISTICS = "statistics", _("statistics")
+
+
+# Purposes under which personal fields may be released; statistics get pseudonyms instead.
+PERSONAL_PURPOSES = frozenset({Purpose.EPIDEMIC_CONTROL, Purpose.RELIEF, Purpose.PUBLIC_SAFETY})
+
+
+class AgreementStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    REVOKED = "revoked", _("revoked")
+
+
+class SharingAgreement(models.Model):
+    """A consumer organisation's purpose-bound right to read some fields of a dataset, in some
+    areas, until a date. It expires by itself: `valid_until` is checked on every read."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="agreements")
+    consumer = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    consumer_area_path = models.CharField(max_length=21, db_index=True)  # the consumer's area
+    fields = models.JSONField()  # field names the consumer may read
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    legal_basis = models.TextField()
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=21)  # records readable: under this path
+    valid_until = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    objects = ScopedManager()
+    # Consumers see the agreements of their organisation (in their area).
+    scope_area_path_field = "consumer_area_path"
+    scope_organisation_field = "consumer_id"
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"agreement #{self.pk} ({self.purpose})"
