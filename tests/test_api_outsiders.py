@@ -209,6 +209,13 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
         ("POST", "/datasets/{dataset_id}/imports"): f"/api/exchange/datasets/{dataset.pk}/imports",
         ("GET", "/imports/{job_id}"): f"/api/exchange/imports/{job.pk}",
         ("GET", "/imports/{job_id}/rejected"): f"/api/exchange/imports/{job.pk}/rejected",
+        (
+            "POST",
+            "/datasets/{dataset_id}/agreements",
+        ): f"/api/exchange/datasets/{dataset.pk}/agreements",
+        ("POST", "/agreements/{agreement_id}/decision"): "/api/exchange/agreements/1/decision",
+        ("GET", "/agreements/{agreement_id}/feed"): "/api/exchange/agreements/1/feed",
+        ("GET", "/datasets/{dataset_id}/reads"): f"/api/exchange/datasets/{dataset.pk}/reads",
     }
     assert endpoints(exchange_router) == set(urls)
     for (method, _), url in urls.items():
@@ -220,4 +227,5 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
     assert client.get(f"/api/exchange/imports/{job.pk}").status_code == 404
     assert client.get(f"/api/exchange/imports/{job.pk}/rejected").status_code == 404
     assert client.post(f"/api/exchange/datasets/{dataset.pk}/imports").status_code in (404, 422)
+    assert client.get(f"/api/exchange/datasets/{dataset.pk}/reads").status_code == 404
     assert ImportJob.objects.count() == 1

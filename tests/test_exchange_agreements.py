@@ -12,7 +12,7 @@ from crisisgov.exchange import agreements
 from crisisgov.exchange.models import Record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound
 from crisisgov.kernel.models import AuditEntry
-from tests.test_exchange_imports import case_row, csv_bytes, dataset, run  # noqa: F401 (fixture)
+from tests.exchange_data import case_row, csv_bytes, run
 
 PERSONAL = {"name", "national_id", "phone", "address"}
 
@@ -166,3 +166,54 @@ def test_the_area_must_lie_within_the_dataset(city, dataset, shared):
     with pytest.raises(DomainError) as error:
         request(shared, dataset, city, area_id=city.district_b.id)
     assert error.value.field == "area_id"
+
+
+def test_over_the_api_a_consumer_gets_exactly_the_agreed_fields(city, dataset, shared, make_user):
+    from django.test import Client
+
+    from crisisgov.directory.models import Organisation
+
+    owner = Client()
+    owner.force_login(
+        make_user(
+            "department_officer", city.district_a, Organisation.objects.get(pk=dataset.owner_id)
+        )
+    )
+    consumer = Client()
+    consumer.force_login(make_user("department_officer", city.city, shared["consumer_org"]))
+    asked = ["report_id", "age", "national_id"]
+    response = consumer.post(
+        f"/api/exchange/datasets/{dataset.pk}/agreements",
+        {
+            "consumer_id": shared["consumer_org"].pk,
+            "fields": asked,
+            "purpose": "epidemic_control",
+            "legal_basis": "《传染病防治法》第十二条",
+            "area_id": city.district_a.id,
+            "valid_until": (timezone.now() + dt.timedelta(days=7)).isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    agreement_id = response.json()["id"]
+    feed_url = f"/api/exchange/agreements/{agreement_id}/feed"
+    assert consumer.get(feed_url).status_code == 409  # requested, not yet approved
+    decision = owner.post(
+        f"/api/exchange/agreements/{agreement_id}/decision",
+        {"approve": True},
+        content_type="application/json",
+    )
+    assert decision.json()["status"] == "approved"
+
+    items = consumer.get(feed_url).json()["items"]
+    assert len(items) == 5
+    for item in items:  # field by field: nothing but what was agreed
+        assert sorted(item["record"]) == sorted(asked)
+        assert item["record"]["national_id"].startswith("420102")
+    assert owner.get(feed_url).status_code == 404  # the owner is not the consumer
+
+    reads = owner.get(f"/api/exchange/datasets/{dataset.pk}/reads").json()
+    assert [(r["purpose"], r["records"], r["fields"]) for r in reads] == [
+        ("epidemic_control", 5, sorted(asked))
+    ]
+    assert consumer.get(f"/api/exchange/datasets/{dataset.pk}/reads").status_code == 404

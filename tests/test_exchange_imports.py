@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -10,77 +9,11 @@ import json
 import pytest
 from django.db import connection
 
-from crisisgov.directory.idnumber import make
-from crisisgov.directory.tests.factories import OrganisationFactory
-from crisisgov.exchange import services
 from crisisgov.exchange.imports import import_create, import_run
 from crisisgov.exchange.models import ImportJob, Record, RecordChange, RejectedRow
-from crisisgov.kernel.actor import SYSTEM
 from crisisgov.kernel.errors import NotFound
 from crisisgov.kernel.models import AuditEntry, OutboxEvent
-
-HEADER = [
-    "report_id",
-    "disease",
-    "case_type",
-    "name",
-    "national_id",
-    "sex",
-    "age",
-    "phone",
-    "area_code",
-    "report_date",
-    "reporting_org",
-]
-
-
-def case_row(n: int, city, **changes) -> dict:
-    row = {
-        "report_id": f"R{n:06d}",
-        "disease": "新型冠状病毒感染",
-        "case_type": "confirmed",
-        "name": f"病例{n}",
-        "national_id": make("420102", dt.date(1980, 1, 1), n % 1000),
-        "sex": "1",
-        "age": "46",
-        "phone": f"139{n:08d}",
-        "area_code": city.building_a.code,
-        "report_date": "2026-11-20",
-        "reporting_org": "江岸区人民医院",
-    }
-    return row | changes
-
-
-def csv_bytes(rows: list[dict], *, encoding: str = "utf-8") -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
-
-
-@pytest.fixture
-def dataset(city, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    services.standards_sync()
-    from crisisgov.exchange.models import SchemaVersion
-
-    owner = OrganisationFactory(area=city.district_a)
-    return services.dataset_create(
-        actor=SYSTEM,
-        owner_id=owner.pk,
-        schema_id=SchemaVersion.objects.get(name="case_report").pk,
-        name_zh="江岸区传染病报告",
-        name_en="Jiang'an case reports",
-        area_id=city.district_a.id,
-    )
-
-
-def run(dataset, data: bytes, filename: str = "cases.csv", mode: str = "accept_valid"):
-    job = import_create(
-        actor=SYSTEM, dataset_id=dataset.pk, upload=io.BytesIO(data), filename=filename, mode=mode
-    )
-    return import_run(job_id=job.pk)
+from tests.exchange_data import HEADER, case_row, csv_bytes, run
 
 
 def test_a_gbk_file_is_read_and_stored_with_personal_fields_encrypted(city, dataset):

@@ -8,13 +8,13 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from crisisgov.exchange import selectors
+from crisisgov.exchange import agreements, selectors
 from crisisgov.exchange.imports import import_create
-from crisisgov.exchange.models import ImportMode
+from crisisgov.exchange.models import ImportMode, Purpose
 from crisisgov.exchange.readers import DEFAULT_LIMITS
 from crisisgov.kernel.errors import TooLarge
 from crisisgov.kernel.http import actor_of
-from crisisgov.kernel.schemas import MAX_OFFSET, PathId
+from crisisgov.kernel.schemas import MAX_OFFSET, Id, PathId, StrictInput, text
 
 router = Router()
 
@@ -119,3 +119,108 @@ def rejected_rows(
 ) -> object:
     rows = selectors.import_rejected_rows(actor=actor_of(request), job_id=job_id)
     return rows[offset : offset + limit]
+
+
+# --- sharing agreements -----------------------------------------------------------------------
+
+
+class AgreementIn(StrictInput):
+    consumer_id: Id
+    fields: list[text(min_length=1, max_length=60)]  # type: ignore[valid-type]
+    purpose: Purpose
+    legal_basis: text(min_length=1, max_length=500)  # type: ignore[valid-type]
+    area_id: Id
+    valid_until: datetime
+
+
+class DecisionIn(StrictInput):
+    approve: bool
+    reason: text(max_length=500) = ""  # type: ignore[valid-type]
+
+
+class AgreementOut(Schema):
+    id: int
+    dataset_id: int
+    consumer_id: int
+    fields: list[str]
+    purpose: str
+    legal_basis: str
+    area_path: str
+    valid_until: datetime
+    status: str
+    decision_reason: str
+
+
+class FeedOut(Schema):
+    items: list[dict]
+    next_cursor: int
+
+
+class ReadOut(Schema):
+    at: datetime
+    reader: str
+    role: str
+    organisation_id: int | None
+    purpose: str
+    fields: list[str]
+    records: int
+
+    @staticmethod
+    def resolve_reader(entry: object) -> str:
+        return entry.actor_username  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_fields(entry: object) -> list[str]:
+        return list(entry.fields_read)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_records(entry: object) -> int:
+        return int(entry.detail.get("records", 0))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/datasets/{dataset_id}/agreements",
+    response={201: AgreementOut},
+    summary="Ask the owner for purpose-bound access to some fields of a dataset",
+)
+def request_agreement(request: HttpRequest, dataset_id: PathId, payload: AgreementIn) -> Status:
+    agreement = agreements.agreement_request(
+        actor=actor_of(request), dataset_id=dataset_id, **payload.dict()
+    )
+    return Status(201, agreement)
+
+
+@router.post(
+    "/agreements/{agreement_id}/decision",
+    response=AgreementOut,
+    summary="The owner approves or refuses a request",
+)
+def decide_agreement(request: HttpRequest, agreement_id: PathId, payload: DecisionIn) -> object:
+    return agreements.agreement_decide(
+        actor=actor_of(request), agreement_id=agreement_id, **payload.dict()
+    )
+
+
+@router.get(
+    "/agreements/{agreement_id}/feed",
+    response=FeedOut,
+    summary="New and changed records since a cursor, cut to the agreed fields and areas",
+)
+def agreement_feed(
+    request: HttpRequest,
+    agreement_id: PathId,
+    after: int = Query(0, ge=0, le=2**63 - 1),
+    limit: int = Query(500, ge=1, le=agreements.FEED_PAGE_MAX),
+) -> object:
+    return agreements.agreement_feed(
+        actor=actor_of(request), agreement_id=agreement_id, after=after, limit=limit
+    )
+
+
+@router.get(
+    "/datasets/{dataset_id}/reads",
+    response=list[ReadOut],
+    summary="For the owner: who read the dataset, when, why and how much",
+)
+def dataset_reads(request: HttpRequest, dataset_id: PathId) -> object:
+    return agreements.agreement_reads(actor=actor_of(request), dataset_id=dataset_id)
