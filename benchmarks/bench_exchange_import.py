@@ -1,0 +1,79 @@
+"""Import into a dataset: rows validated AND stored per second, and peak memory, against
+`frictionless validate` (validation only) on the same case-report file, in the same run.
+
+The issue's goal: at least 5x frictionless's rows per second for validation plus storage on
+PostgreSQL, peak memory under 500 MB. Each leg runs in its own process so that its peak RSS is
+its own. The file (default 1,000,000 rows, ~1% bad) is generated once into var/bench/.
+
+Usage: `make bench` or `python -m benchmarks exchange_import [rows=1000000]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.bench_exchange_validation import _options, _write_file
+from crisisgov.exchange.tableschema import load_standard
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get(
+    "CRISISGOV_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/crisisgov_bench_exchange"
+)
+
+
+def _leg(name: str, path: Path, database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRISISGOV_", "DATABASE_"))}
+    env |= {"CRISISGOV_VAR_DIR": str(ROOT / "var/bench/exchange"), "DATABASE_URL": database_url}
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.exchange_import_leg", name, str(path)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        print(out.stdout[-2000:], out.stderr[-4000:])
+        raise SystemExit(f"the {name} leg failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> None:
+    rows = int(_options(argv).get("rows", "1000000"))
+    path = ROOT / "var/bench" / f"case_report-{rows}.csv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_file(path, rows, load_standard("case_report"))
+    print(f"{rows:,} case_report rows, {path.stat().st_size / 2**20:.1f} MiB")
+    from benchmarks.bench_scoping import _ensure_pg_database
+
+    up = (
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts/service-up.py"), "postgres", PG_URL],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
+    database = PG_URL if up else ""
+    if up:
+        _ensure_pg_database(PG_URL)
+    else:
+        print("PostgreSQL does not answer: the import leg runs on SQLite")
+    baseline = _leg("frictionless", path, database)
+    ours = _leg("import", path, database)
+    for label, r in (("baseline: frictionless validate", baseline), ("crisisgov import", ours)):
+        print(
+            f"{label:34} {r['rows'] / r['seconds']:>9,.0f} rows/s  "
+            f"{r['rows'] / r['cpu']:>9,.0f} rows/CPU-s  {r['seconds']:7.1f}s  "
+            f"peak RSS {r['maxrss_mb']:6.0f} MB  {r.get('note', '')}"
+        )
+    wall = (ours["rows"] / ours["seconds"]) / (baseline["rows"] / baseline["seconds"])
+    print(
+        f"ratio import (validate + store on {'PostgreSQL' if up else 'SQLite'}) / frictionless "
+        f"(validate only): {wall:.2f}x rows/s"
+    )
