@@ -187,8 +187,17 @@ def test_an_auditor_sees_only_their_districts_entries(city, b, make_user):
 
 
 def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(city, b):
+    from django.utils import timezone
+
     from crisisgov.exchange.api import router as exchange_router
-    from crisisgov.exchange.models import Dataset, ImportJob, SchemaVersion
+    from crisisgov.exchange.models import (
+        Dataset,
+        ImportJob,
+        SchemaVersion,
+        SharingAgreement,
+        Subscription,
+        WebhookDelivery,
+    )
     from crisisgov.exchange.services import standards_sync
 
     standards_sync()
@@ -203,6 +212,30 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
     job = ImportJob.objects.create(
         dataset=dataset, filename="b.csv", stored_path="", mode="accept_valid"
     )
+    # District B's own approved agreement, its push subscription and a dead delivery.
+    agreement = SharingAgreement.objects.create(
+        dataset=dataset,
+        consumer=b["org"],
+        consumer_area_path=city.district_b.path,
+        fields=["report_id"],
+        purpose="relief",
+        legal_basis="law",
+        area=city.district_b,
+        area_path=city.district_b.path,
+        valid_until=timezone.now() + dt.timedelta(days=1),
+        status="approved",
+    )
+    subscription = Subscription.objects.create(
+        agreement=agreement, url="https://b.example.org/hook", secret="s3cret"
+    )
+    dead = WebhookDelivery.objects.create(
+        subscription=subscription,
+        first_change=1,
+        last_change=1,
+        status="dead",
+        attempts=8,
+        next_attempt_at=timezone.now(),
+    )
     urls = {
         ("GET", "/standards"): "/api/exchange/standards",
         ("GET", "/datasets"): "/api/exchange/datasets",
@@ -216,6 +249,18 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
         ("POST", "/agreements/{agreement_id}/decision"): "/api/exchange/agreements/1/decision",
         ("GET", "/agreements/{agreement_id}/feed"): "/api/exchange/agreements/1/feed",
         ("GET", "/datasets/{dataset_id}/reads"): f"/api/exchange/datasets/{dataset.pk}/reads",
+        (
+            "POST",
+            "/agreements/{agreement_id}/subscriptions",
+        ): f"/api/exchange/agreements/{agreement.pk}/subscriptions",
+        (
+            "GET",
+            "/subscriptions/{subscription_id}/dead-letters",
+        ): f"/api/exchange/subscriptions/{subscription.pk}/dead-letters",
+        (
+            "POST",
+            "/deliveries/{delivery_id}/replay",
+        ): f"/api/exchange/deliveries/{dead.pk}/replay",
     }
     assert endpoints(exchange_router) == set(urls)
     for (method, _), url in urls.items():
@@ -229,3 +274,15 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
     assert client.post(f"/api/exchange/datasets/{dataset.pk}/imports").status_code in (404, 422)
     assert client.get(f"/api/exchange/datasets/{dataset.pk}/reads").status_code == 404
     assert ImportJob.objects.count() == 1
+    subscribe = client.post(
+        f"/api/exchange/agreements/{agreement.pk}/subscriptions",
+        {"url": "https://a.example.org/hook"},
+        content_type="application/json",
+    )
+    assert subscribe.status_code == 404
+    assert (
+        client.get(f"/api/exchange/subscriptions/{subscription.pk}/dead-letters").status_code == 404
+    )
+    assert client.post(f"/api/exchange/deliveries/{dead.pk}/replay").status_code == 404
+    assert Subscription.objects.count() == 1
+    assert WebhookDelivery.objects.get().status == "dead"

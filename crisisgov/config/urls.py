@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("exchange/", include("crisisgov.exchange.urls")),
     path("", include("crisisgov.dashboard.urls")),
 ]

@@ -207,15 +207,28 @@ def agreement_feed(
     agreement's purpose, the fields released and how many records.
     """
     agreement = _readable(actor, agreement_id)
-    changes = (
-        RecordChange.objects.filter(
-            dataset=agreement.dataset,
-            id__gt=after,
-            record__area_path__under=agreement.area_path,
-        )
-        .select_related("record")
-        .order_by("id")[: min(limit, FEED_PAGE_MAX)]
+    page = feed_page(agreement, after=after, limit=limit)
+    with transaction.atomic():
+        audit_shared_read(actor=actor, agreement=agreement, records=len(page.items), after=after)
+    return page
+
+
+def feed_page(
+    agreement: SharingAgreement, *, after: int = 0, upto: int | None = None, limit: int = 500
+) -> FeedPage:
+    """The records of changes after `after` (up to `upto`, when given), oldest first, cut to
+    the agreement's fields and areas, with pseudonyms where its purpose needs them.
+
+    It checks no actor and audits nothing: callers (the pull feed, the webhook sender) do both.
+    """
+    changes = RecordChange.objects.filter(
+        dataset_id=agreement.dataset_id,
+        id__gt=after,
+        record__area_path__under=agreement.area_path,
     )
+    if upto is not None:
+        changes = changes.filter(id__lte=upto)
+    changes = changes.select_related("record").order_by("id")[: min(limit, FEED_PAGE_MAX)]
     fields = list(agreement.fields)
     pseudonymous = agreement.purpose not in PERSONAL_PURPOSES
     items = []
@@ -236,19 +249,25 @@ def agreement_feed(
             )
         items.append(item)
         last = change.id
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="exchange.shared_read",
-            permission=ExchangePermission.READ_SHARED,
-            target_type="exchange.sharingagreement",
-            target_id=agreement.pk,
-            area_path=agreement.consumer_area_path,
-            purpose=agreement.purpose,
-            fields_read=fields,
-            detail={"dataset_id": agreement.dataset_id, "records": len(items), "after": after},
-        )
     return FeedPage(items=items, next_cursor=last)
+
+
+def audit_shared_read(
+    *, actor: Actor, agreement: SharingAgreement, records: int, after: int, **detail: object
+) -> None:
+    """The audit entry of one page released under an agreement (pulled or pushed): the purpose,
+    the fields released and how many records. Call inside the transaction of the read."""
+    audit_record(
+        actor=actor,
+        action="exchange.shared_read",
+        permission=ExchangePermission.READ_SHARED,
+        target_type="exchange.sharingagreement",
+        target_id=agreement.pk,
+        area_path=agreement.consumer_area_path,
+        purpose=agreement.purpose,
+        fields_read=list(agreement.fields),
+        detail={"dataset_id": agreement.dataset_id, "records": records, "after": after} | detail,
+    )
 
 
 def agreement_reads(*, actor: Actor, dataset_id: int) -> list[AuditEntry]:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from crisisgov.exchange import agreements, selectors
+from crisisgov.exchange import agreements, selectors, subscriptions
 from crisisgov.exchange.imports import import_create
 from crisisgov.exchange.models import ImportMode, Purpose
 from crisisgov.exchange.readers import DEFAULT_LIMITS
@@ -224,3 +224,81 @@ def agreement_feed(
 )
 def dataset_reads(request: HttpRequest, dataset_id: PathId) -> object:
     return agreements.agreement_reads(actor=actor_of(request), dataset_id=dataset_id)
+
+
+# --- push subscriptions (webhooks) ------------------------------------------------------------
+# Imported here, not at the top: this section was appended while the top of the module was
+# being edited elsewhere. Move it up when convenient.
+
+
+class SubscriptionIn(StrictInput):
+    url: text(min_length=1, max_length=500)  # type: ignore[valid-type]
+
+
+class SubscriptionOut(Schema):
+    id: int
+    agreement_id: int
+    url: str
+    cursor: int
+    active: bool
+    created_at: datetime
+    secret: str  # the HMAC key of the signatures: shown in this answer only
+
+
+class DeliveryOut(Schema):
+    id: int
+    subscription_id: int
+    first_change: int
+    last_change: int
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime
+
+
+@router.post(
+    "/agreements/{agreement_id}/subscriptions",
+    response={201: SubscriptionOut},
+    summary="Have new records pushed to an https address, signed (the secret is shown once)",
+)
+def create_subscription(
+    request: HttpRequest, agreement_id: PathId, payload: SubscriptionIn
+) -> Status:
+    created = subscriptions.subscription_create(
+        actor=actor_of(request), agreement_id=agreement_id, url=payload.url
+    )
+    sub = created.subscription
+    return Status(
+        201,
+        {
+            "id": sub.pk,
+            "agreement_id": sub.agreement_id,
+            "url": sub.url,
+            "cursor": sub.cursor,
+            "active": sub.active,
+            "created_at": sub.created_at,
+            "secret": created.secret,
+        },
+    )
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/dead-letters",
+    response=list[DeliveryOut],
+    summary="Deliveries given up on after every retry, to replay",
+)
+def dead_letters(request: HttpRequest, subscription_id: PathId) -> object:
+    return subscriptions.webhook_dead_letters(
+        actor=actor_of(request), subscription_id=subscription_id
+    )
+
+
+@router.post(
+    "/deliveries/{delivery_id}/replay",
+    response=DeliveryOut,
+    summary="Send a dead delivery again",
+)
+def replay_delivery(request: HttpRequest, delivery_id: PathId) -> object:
+    return subscriptions.webhook_replay(actor=actor_of(request), delivery_id=delivery_id)

@@ -224,3 +224,65 @@ class SharingAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"agreement #{self.pk} ({self.purpose})"
+
+
+class Subscription(models.Model):
+    """A consumer's push channel for an agreement: new and changed records are POSTed to `url`,
+    signed with `secret` (HMAC-SHA256). `cursor` is the last change id delivered."""
+
+    agreement = models.ForeignKey(
+        SharingAgreement, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    url = models.URLField(max_length=500)
+    secret = EncryptedTextField(mask="name")  # the HMAC key, shown to the consumer once
+    cursor = models.BigIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"subscription #{self.pk} to agreement #{self.agreement_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    DELIVERED = "delivered", _("delivered")
+    DEAD = "dead", _("dead")  # gave up: on the consumer's dead-letter list, replayable
+
+
+class WebhookDelivery(models.Model):
+    """One page of changes owed to a subscription. Only the change range is stored: the body is
+    rebuilt from the records at send time, so no personal data sits in this table."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    first_change = models.BigIntegerField()
+    last_change = models.BigIntegerField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)  # masked: ID and phone numbers redacted
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "first_change", "last_change"],
+                name="one_delivery_per_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery #{self.pk} of changes {self.first_change}-{self.last_change}"

@@ -164,3 +164,26 @@ def _record_failure(delivery: OutboxDelivery, error: str) -> None:
             delivery.attempts,
             error,
         )
+
+
+# --- sweeps the worker runs every round -----------------------------------------------------
+
+Sweep = Callable[[], int]
+_sweeps: dict[str, Sweep] = {}
+
+
+def worker_sweep(func: Sweep) -> Sweep:
+    """Register work `crisisgov worker` does every round (returns how much it did), so that
+    work whose trigger was lost in a crash (an enqueue after a commit) is still picked up."""
+    _sweeps[f"{func.__module__}.{func.__qualname__}"] = func
+    return func
+
+
+def worker_sweeps_run() -> int:
+    done = 0
+    for name, sweep in sorted(_sweeps.items()):
+        try:
+            done += sweep()
+        except Exception:  # one app's failing sweep must not stop the others
+            logger.exception("worker sweep %s failed", name)
+    return done

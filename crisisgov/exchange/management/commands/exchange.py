@@ -1,4 +1,5 @@
-"""`crisisgov exchange`: the standards registry, datasets and imports from the shell."""
+"""`crisisgov exchange`: the standards registry, datasets, imports and webhook sending from the
+shell."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from crisisgov.directory.facade import actor_for_user
 from crisisgov.exchange import services
 from crisisgov.exchange.imports import import_create, import_run
 from crisisgov.exchange.models import ImportMode, RejectedRow, SchemaVersion
+from crisisgov.exchange.subscriptions import webhook_send_due
 from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.errors import DomainError
 
@@ -29,11 +31,14 @@ class Command(BaseCommand):
         imp.add_argument("--mode", choices=ImportMode.values, default=ImportMode.ACCEPT_VALID)
         imp.add_argument("--as", dest="username", help="act as this account (default: system)")
         imp.add_argument("--report", type=int, default=20, help="rejected rows to print")
+        sub.add_parser("deliver", help="send the webhook deliveries that are due, then exit")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             if action == "standards":
                 self._standards()
+            elif action == "deliver":
+                self._deliver()
             else:
                 self._import(**options)
         except DomainError as exc:
@@ -46,6 +51,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{version.pk:>4}  {version.name}@{version.version}  {version.title_zh}"
             )
+
+    def _deliver(self) -> None:
+        total = sent = webhook_send_due()
+        while sent:  # failures wait for their backoff, so this ends
+            sent = webhook_send_due()
+            total += sent
+        self.stdout.write(f"attempted {total} webhook deliveries")
 
     def _actor(self, username: str | None) -> Actor:
         if not username:

@@ -22,7 +22,7 @@ from django_tasks_db.management.commands.db_worker import Worker, valid_interval
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from crisisgov.kernel.outbox import outbox_deliver_due
+from crisisgov.kernel.outbox import outbox_deliver_due, worker_sweeps_run
 
 
 class Command(BaseCommand):
@@ -55,7 +55,7 @@ class Command(BaseCommand):
             if not once:
                 close_old_connections()  # as Django does around a request
             ran = self.run_ready_tasks(worker)
-            attempted = outbox_deliver_due()
+            attempted = outbox_deliver_due() + worker_sweeps_run()
             tasks_run, deliveries = tasks_run + ran, deliveries + attempted
             if ran or attempted:
                 continue
