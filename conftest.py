@@ -59,65 +59,34 @@ class TestCity:
     building_b: object
 
 
+# One area per level below the city: (level, code suffix after the district digits, names).
+BRANCH_LEVELS = [
+    (3, "", "{name}区", "{name} District"),
+    (4, "001", "{name}街道", "{name} Street"),
+    (5, "001001", "{name}社区", "{name} Community"),
+    (6, "001001001", "{name}一网格", "{name} Grid 1"),
+    (7, "001001001001", "{name}小区", "{name} Estate"),
+    (8, "001001001001001", "{name}1栋", "{name} Building 1"),
+]
+
+
 def _branch(parent_city, district_digits: str, name: str, west: float):
     """A district with one street, community, grid, residential area and building."""
-    d = f"4201{district_digits}"
     box = (west, 30.0, west + 0.1, 30.1)
-    district = make_area(
-        code=d.ljust(12, "0"),
-        level=3,
-        parent=parent_city,
-        name_zh=f"{name}区",
-        name_en=f"{name} District",
-        box=box,
-        population=200,
-    )
-    street = make_area(
-        code=(d + "001").ljust(12, "0"),
-        level=4,
-        parent=district,
-        name_zh=f"{name}街道",
-        name_en=f"{name} Street",
-        box=box,
-        population=200,
-    )
-    community = make_area(
-        code=d + "001001",
-        level=5,
-        parent=street,
-        name_zh=f"{name}社区",
-        name_en=f"{name} Community",
-        box=box,
-        population=200,
-    )
-    grid = make_area(
-        code=d + "001001001",
-        level=6,
-        parent=community,
-        name_zh=f"{name}一网格",
-        name_en=f"{name} Grid 1",
-        box=box,
-        population=200,
-    )
-    residential = make_area(
-        code=d + "001001001001",
-        level=7,
-        parent=grid,
-        name_zh=f"{name}小区",
-        name_en=f"{name} Estate",
-        box=box,
-        population=200,
-    )
-    building = make_area(
-        code=d + "001001001001001",
-        level=8,
-        parent=residential,
-        name_zh=f"{name}1栋",
-        name_en=f"{name} Building 1",
-        box=box,
-        population=200,
-    )
-    return district, street, community, grid, residential, building
+    parent, branch = parent_city, []
+    for level, suffix, name_zh, name_en in BRANCH_LEVELS:
+        code = f"4201{district_digits}{suffix}"
+        parent = make_area(
+            code=code.ljust(12, "0"),
+            level=level,
+            parent=parent,
+            box=box,
+            population=200,
+            name_zh=name_zh.format(name=name),
+            name_en=name_en.format(name=name),
+        )
+        branch.append(parent)
+    return tuple(branch)
 
 
 @pytest.fixture
@@ -154,7 +123,8 @@ def make_user(db):
 
     def build(role: str, area, organisation=None, *, username: str | None = None):
         user = get_user_model().objects.create_user(
-            username=username or f"{role}-{next(_user_numbers)}", password="correct-horse-42"
+            username=username or f"{role}-{next(_user_numbers)}",
+            password="correct-horse-42",  # noqa: S106 (test users)
         )
         RoleAssignment.objects.create(
             user=user, role=role, area=area, area_path=area.path, organisation=organisation

@@ -7,22 +7,11 @@ import datetime as dt
 import io
 
 from crisisgov.directory.idnumber import make
+from crisisgov.drills.exchange_demo import FIELDS
 from crisisgov.exchange.imports import import_create, import_run
 from crisisgov.kernel.actor import SYSTEM
 
-HEADER = [
-    "report_id",
-    "disease",
-    "case_type",
-    "name",
-    "national_id",
-    "sex",
-    "age",
-    "phone",
-    "area_code",
-    "report_date",
-    "reporting_org",
-]
+HEADER = FIELDS  # the columns hospitals export, as the demo writes them
 
 
 def case_row(n: int, city, **changes) -> dict:

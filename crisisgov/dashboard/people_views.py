@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crisisgov.dashboard import read_models
-from crisisgov.dashboard.views import not_found_as_404
 from crisisgov.directory import facade as directory
-from crisisgov.kernel.http import actor_of
+from crisisgov.kernel.http import actor_of, not_found_as_404
 from crisisgov.kernel.schemas import MAX_OFFSET
 
 PAGE_SIZE = 50

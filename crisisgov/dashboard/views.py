@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,22 +19,9 @@ from django.views.decorators.http import require_GET
 from crisisgov.dashboard import read_models
 from crisisgov.directory import facade as directory
 from crisisgov.kernel.errors import NotFound
-from crisisgov.kernel.http import actor_of
+from crisisgov.kernel.http import actor_of, not_found_as_404
 
 View = Callable[..., HttpResponse]
-
-
-def not_found_as_404(view: View) -> View:
-    """Turn the domain's NotFound (missing or out of jurisdiction) into the 404 page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapper
 
 
 def json_endpoint(view: View) -> View:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import cache, wraps
+from functools import cache
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -36,23 +36,10 @@ from crisisgov.exchange.readers import DEFAULT_LIMITS
 from crisisgov.exchange.tableschema import TableSchema
 from crisisgov.geo.facade import AreaInfo, area_info, areas_at_level
 from crisisgov.kernel.errors import DomainError, NotFound
-from crisisgov.kernel.http import actor_of
+from crisisgov.kernel.http import actor_of, not_found_as_404
 
 View = Callable[..., HttpResponse]
 DEFAULT_AGREEMENT_DAYS = 90
-
-
-def not_found_as_404(view: View) -> View:
-    """The domain's NotFound (missing or out of jurisdiction) becomes the 404 page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapper
 
 
 def _zh() -> bool:

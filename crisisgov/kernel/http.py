@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import cast
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from crisisgov.kernel.actor import Actor
+from crisisgov.kernel.errors import NotFound
+
+View = Callable[..., HttpResponse]
 
 
 def actor_of(request: HttpRequest) -> Actor:
     """The acting Actor that ActorMiddleware attached to the request."""
     return cast(Actor, request.actor)  # type: ignore[attr-defined]
+
+
+def not_found_as_404(view: View) -> View:
+    """A page view's NotFound (missing or out of jurisdiction, the same) becomes the 404 page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
