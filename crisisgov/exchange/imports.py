@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from crisisgov.directory.facade import actor_for_user
@@ -31,19 +31,18 @@ from crisisgov.exchange.models import (
     ImportJob,
     ImportMode,
     ImportStatus,
-    Record,
-    RecordChange,
+    RecordSource,
     RejectedRow,
 )
 from crisisgov.exchange.permissions import ExchangePermission
 from crisisgov.exchange.readers import FileProblem, RowProblem, open_table
 from crisisgov.exchange.records import RecordParts, RecordShaper
 from crisisgov.exchange.tableschema import RowError, RowValidator, TableSchema
+from crisisgov.exchange.writer import Provenance, publish_changes, write_records
 from crisisgov.geo.facade import area_paths_for_codes
 from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import DomainError, NotFound
-from crisisgov.kernel.outbox import outbox_publish
 
 BATCH_SIZE = 2000
 UPLOADS = "uploads"
@@ -195,90 +194,15 @@ class _Importer:
         path = self.area_paths.get(parts.area_code, "")
         return path if path and path.startswith(self.dataset.area_path) else None
 
-    def _insert(self, new: list[Record]) -> None:
-        """Insert new records and learn their ids (the change log points at them)."""
-        if not new:
-            return
-        _insert_records(new, timezone.now())
-        ids = dict(
-            Record.objects.filter(
-                dataset=self.dataset, natural_key__in=[r.natural_key for r in new]
-            ).values_list("natural_key", "id")
-        )
-        for record in new:
-            record.pk = ids[record.natural_key]
-
     def write(self, accepted: list[tuple[int, RecordParts, str]]) -> tuple[int, int, int]:
         """Create, update or leave each record; log each change. Returns the three counts."""
-        keys = [parts.natural_key for _, parts, _ in accepted]
-        existing = {
-            r.natural_key: r
-            for r in Record.objects.filter(dataset=self.dataset, natural_key__in=keys).only(
-                "id", "natural_key", "content_hash"
-            )
-        }
-        new, changed, unchanged = [], [], 0
-        for _, parts, path in accepted:
-            record = existing.get(parts.natural_key)
-            if record is not None and record.content_hash == parts.content_hash:
-                unchanged += 1
-                continue
-            if record is None:
-                record = Record(dataset=self.dataset, natural_key=parts.natural_key)
-                existing[parts.natural_key] = record  # a key twice in one batch updates once
-                new.append(record)
-            else:
-                changed.append(record)
-            record.data, record.personal = (
-                parts.data,
-                json.dumps(parts.personal, ensure_ascii=False),
-            )
-            record.id_index, record.phone_index = parts.id_index, parts.phone_index
-            record.content_hash, record.area_path = parts.content_hash, path
-            record.source_import = self.job
-        self._insert(new)
-        Record.objects.bulk_update(
-            changed,
-            [
-                "data",
-                "personal",
-                "id_index",
-                "phone_index",
-                "content_hash",
-                "area_path",
-                "source_import",
-                "updated_at",
-            ],
+        result = write_records(
+            self.dataset,
+            [(parts, path) for _, parts, path in accepted],
+            Provenance(source=RecordSource.IMPORT, source_import_id=self.job.pk),
         )
-        logged = RecordChange.objects.bulk_create(
-            [RecordChange(dataset=self.dataset, record=r, kind="created") for r in new]
-            + [RecordChange(dataset=self.dataset, record=r, kind="updated") for r in changed]
-        )
-        self.changes += [c.pk for c in logged if c.pk is not None]
-        return len(new), len(changed), unchanged
-
-
-def _insert_records(records: list[Record], now: object) -> None:
-    """INSERT new records with one prepared statement per batch.
-
-    Measured here, Django's bulk_create spent about three quarters of an import's time building
-    model instances and SQL per row; values still go through each field's own preparation, so
-    personal data is encrypted exactly as `save()` would.
-    """
-    fields = [f for f in Record._meta.concrete_fields if not f.primary_key]
-    with connection.cursor() as cursor:
-        ops = connection.ops
-        table = ops.quote_name(Record._meta.db_table)
-        columns = ", ".join(ops.quote_name(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        rows = []
-        for record in records:
-            record.created_at = record.updated_at = now  # type: ignore[assignment]
-            rows.append(
-                [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
-            )
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (model names)
-        cursor.executemany(sql, rows)
+        self.changes += result.change_ids
+        return result.created, result.updated, result.unchanged
 
 
 def _error(error: RowError) -> dict:
@@ -388,15 +312,7 @@ def _finish(importer: _Importer) -> None:
             "rejected": job.rows_rejected,
         },
     )
-    if importer.changes:
-        outbox_publish(
-            topic="exchange.records_changed",
-            payload={
-                "dataset_id": job.dataset_id,
-                "first_change": min(importer.changes),
-                "last_change": max(importer.changes),
-            },
-        )
+    publish_changes(job.dataset_id, importer.changes)
 
 
 def _job_actor(job: ImportJob) -> Actor:

@@ -120,6 +120,12 @@ class RejectedRow(models.Model):
         return f"row {self.row_number} of import #{self.job_id}"
 
 
+class RecordSource(models.TextChoices):
+    IMPORT = "import", _("import")
+    FORM = "form", _("entry form")
+    CORRECTION = "correction", _("corrected row")
+
+
 class Record(models.Model):
     """One row of a dataset, identified by its natural key (the schema's primary key)."""
 
@@ -131,7 +137,12 @@ class Record(models.Model):
     phone_index = BlindIndexField(kind="phone", blank=True)
     content_hash = models.CharField(max_length=64)  # of the whole record: unchanged re-imports
     area_path = models.CharField(max_length=21, db_index=True)
+    # Provenance: the last import, form or correction that wrote this record, and who.
+    source = models.CharField(max_length=10, choices=RecordSource.choices, default="import")
     source_import = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
