@@ -193,6 +193,7 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
     from crisisgov.exchange.models import (
         Dataset,
         ImportJob,
+        RejectedRow,
         SchemaVersion,
         SharingAgreement,
         Subscription,
@@ -236,6 +237,7 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
         attempts=8,
         next_attempt_at=timezone.now(),
     )
+    held = RejectedRow.objects.create(job=job, row_number=2, errors=[], raw='{"report_id": "B1"}')
     urls = {
         ("GET", "/standards"): "/api/exchange/standards",
         ("GET", "/datasets"): "/api/exchange/datasets",
@@ -261,7 +263,30 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
             "POST",
             "/deliveries/{delivery_id}/replay",
         ): f"/api/exchange/deliveries/{dead.pk}/replay",
+        ("GET", "/subscriptions"): "/api/exchange/subscriptions",
+        (
+            "POST",
+            "/subscriptions/{subscription_id}/deactivate",
+        ): f"/api/exchange/subscriptions/{subscription.pk}/deactivate",
+        (
+            "POST",
+            "/subscriptions/{subscription_id}/secret",
+        ): f"/api/exchange/subscriptions/{subscription.pk}/secret",
+        (
+            "GET",
+            "/imports/{job_id}/rejected/{row_id}",
+        ): f"/api/exchange/imports/{job.pk}/rejected/{held.pk}",
+        (
+            "POST",
+            "/imports/{job_id}/rejected/{row_id}/correction",
+        ): f"/api/exchange/imports/{job.pk}/rejected/{held.pk}/correction",
+        (
+            "PUT",
+            "/datasets/{dataset_id}/publication",
+        ): f"/api/exchange/datasets/{dataset.pk}/publication",
+        ("POST", "/datasets/{dataset_id}/records"): f"/api/exchange/datasets/{dataset.pk}/records",
     }
+    urls |= PERSON_INDEX_URLS  # their outsider cases: test_person_index_hides_other_districts
     assert endpoints(exchange_router) == set(urls)
     for (method, _), url in urls.items():
         response = Client().generic(method, url)
@@ -286,3 +311,114 @@ def test_exchange_endpoints_refuse_anonymous_callers_and_hide_other_districts(ci
     assert client.post(f"/api/exchange/deliveries/{dead.pk}/replay").status_code == 404
     assert Subscription.objects.count() == 1
     assert WebhookDelivery.objects.get().status == "dead"
+    assert client.get("/api/exchange/subscriptions").json() == []
+    for action in ("deactivate", "secret"):
+        url = f"/api/exchange/subscriptions/{subscription.pk}/{action}"
+        assert client.post(url).status_code == 404
+    assert Subscription.objects.get().active
+    held_url = f"/api/exchange/imports/{job.pk}/rejected/{held.pk}"
+    assert client.get(held_url).status_code == 404
+    correction = client.post(
+        f"{held_url}/correction", {"values": {"report_id": "B1"}}, content_type="application/json"
+    )
+    assert correction.status_code == 404
+    assert RejectedRow.objects.get().corrected_at is None
+    publication = client.put(
+        f"/api/exchange/datasets/{dataset.pk}/publication",
+        {"open": True, "dimensions": ["case_type"]},
+        content_type="application/json",
+    )
+    assert publication.status_code == 404 and not Dataset.objects.get().open
+    # An entry-form record for district B's dataset: the same answer as no such dataset.
+    from crisisgov.exchange.models import Record
+
+    entry = {"report_id": "B1", "area_code": city.building_b.code}
+    for user in (b["officer_a"], b["worker_a"]):
+        client.force_login(user)
+        refused = client.post(
+            f"/api/exchange/datasets/{dataset.pk}/records", entry, content_type="application/json"
+        )
+        missing = client.post(
+            "/api/exchange/datasets/99999999/records", entry, content_type="application/json"
+        )
+        assert refused.status_code == missing.status_code == 404
+        assert refused.json() == missing.json()
+    assert not Record.objects.exists()
+
+
+# The master person index: every route, anonymous (401) and from district A about district B's
+# index (the same answer as about nothing, nothing changed). Ids in these URLs are placeholders.
+PERSON_INDEX_URLS = {
+    ("GET", "/person-index/review"): "/api/exchange/person-index/review",
+    ("POST", "/person-index/review/{item_id}/merge"): "/api/exchange/person-index/review/1/merge",
+    (
+        "POST",
+        "/person-index/review/{item_id}/separate",
+    ): "/api/exchange/person-index/review/1/separate",
+    ("GET", "/person-index/merges"): "/api/exchange/person-index/merges",
+    ("POST", "/person-index/merges/{merge_id}/undo"): "/api/exchange/person-index/merges/1/undo",
+    (
+        "GET",
+        "/person-index/people/{person_id}/records",
+    ): "/api/exchange/person-index/people/1/records",
+    ("POST", "/person-index/runs"): "/api/exchange/person-index/runs",
+}
+
+
+def test_person_index_hides_other_districts(city, b, settings, tmp_path):
+    from crisisgov.exchange import mpi
+    from crisisgov.exchange.models import MasterPerson, PersonLink, PersonMerge, ReviewItem
+    from crisisgov.kernel.actor import SYSTEM
+    from tests.person_index_data import build
+
+    settings.VAR_DIR = tmp_path
+    build(city.district_b, city.building_b)
+    open_item, merged_item = ReviewItem.objects.order_by("id")[:2]
+    merge = mpi.review_merge(actor=SYSTEM, item_id=merged_item.pk, reason="same")
+    person = PersonLink.objects.get(record_id=open_item.left_id).person_id
+    index = rows_snapshot(MasterPerson, PersonLink, ReviewItem, PersonMerge, AuditEntry)
+    api = "/api/exchange/person-index"
+    reason = {"reason": "outsider"}
+    cases = [
+        (
+            "post",
+            f"{api}/review/{open_item.pk}/merge",
+            reason,
+            dict(missing_url=f"{api}/review/99999999/merge"),
+        ),
+        (
+            "post",
+            f"{api}/review/{open_item.pk}/separate",
+            reason,
+            dict(missing_url=f"{api}/review/99999999/separate"),
+        ),
+        (
+            "post",
+            f"{api}/merges/{merge.pk}/undo",
+            reason,
+            dict(missing_url=f"{api}/merges/99999999/undo"),
+        ),
+        (
+            "get",
+            f"{api}/people/{person}/records?purpose=epidemic_control",
+            None,
+            dict(missing_url=f"{api}/people/99999999/records?purpose=epidemic_control"),
+        ),
+        (
+            "post",
+            f"{api}/runs",
+            {"area_id": city.district_b.id},
+            dict(missing_body={"area_id": 99999999}),
+        ),
+    ]
+    for method, url, body, missing in cases:
+        assert_hidden_from_outsiders(
+            Client(), method, url, b["officer_a"], body, snapshot=index, **missing
+        )
+    client = Client()
+    for url in (f"{api}/review", f"{api}/merges"):
+        assert client.get(url).status_code == 401
+    client.force_login(b["officer_a"])
+    assert client.get(f"{api}/review").json() == []
+    assert client.get(f"{api}/review?status=merged").json() == []
+    assert client.get(f"{api}/merges").json() == []

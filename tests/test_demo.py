@@ -5,7 +5,7 @@ import io
 from django.core.management import call_command
 
 from crisisgov.directory.models import RoleAssignment
-from crisisgov.exchange.models import Dataset, Record, RejectedRow
+from crisisgov.exchange.models import Dataset, Record, RejectedRow, SharingAgreement
 
 
 def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settings, tmp_path):
@@ -28,8 +28,18 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
         ]
     )
     counts = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
-    assert counts == (2, 74, 6)
+    standards = sorted(Dataset.objects.values_list("schema__name", flat=True))
+    assert standards == ["case_report"] * 2 + ["material_stock"] * 2 + ["test_result"] * 2
+    assert counts[2] == 6  # the case reports' bad rows wait for correction
+    tests = Record.objects.filter(dataset__schema__name="test_result").count()
+    assert 0 < tests <= 240
+    statuses = sorted(SharingAgreement.objects.values_list("status", flat=True))
+    assert statuses == ["approved", "requested"]
+    assert sorted(Dataset.objects.filter(open=True).values_list("schema__name", flat=True)) == (
+        ["case_report"] * 2 + ["material_stock"] * 2
+    )
 
     call_command("demo", "--no-serve", "--size", "tiny", stdout=io.StringIO(), stderr=io.StringIO())
     again = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
     assert again == counts and RoleAssignment.objects.count() == 8
+    assert SharingAgreement.objects.count() == 2

@@ -481,3 +481,47 @@ def test_a_statistics_subscriber_gets_pseudonyms_and_no_personal_fields(
     assert len({i["subject"] for i in body["items"]}) == 3
     pulled = agreements.agreement_feed(actor=shared["consumer"], agreement_id=agreement.pk)
     assert [i["subject"] for i in pulled.items] == [i["subject"] for i in body["items"]]
+
+
+def test_the_consumer_lists_rotates_and_stops_a_subscription(city, dataset, shared, receiver):
+    client = Client()
+    client.force_login(shared["consumer_user"])
+    created = client.post(
+        f"/api/exchange/agreements/{shared['agreement'].pk}/subscriptions",
+        {"url": receiver.url},
+        content_type="application/json",
+    ).json()
+    listed = client.get("/api/exchange/subscriptions").json()
+    assert [(s["id"], s["active"]) for s in listed] == [(created["id"], True)]
+    assert "secret" not in listed[0]  # shown once, at creation or rotation only
+
+    rotated = client.post(f"/api/exchange/subscriptions/{created['id']}/secret").json()
+    assert rotated["secret"] != created["secret"]
+    import_cases(dataset, city, [1])
+    webhook_send_due()
+    [(headers, raw)] = receiver.received
+    signed_with = hmac.new(rotated["secret"].encode(), raw, hashlib.sha256).hexdigest()
+    assert headers["x-crisisgov-signature"] == f"sha256={signed_with}"
+
+    stopped = client.post(f"/api/exchange/subscriptions/{created['id']}/deactivate").json()
+    assert stopped["active"] is False
+    import_cases(dataset, city, [2])
+    webhook_send_due()
+    assert len(receiver.received) == 1  # nothing pushed after the stop
+    again = client.post(f"/api/exchange/subscriptions/{created['id']}/secret")
+    assert again.status_code == 409
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"exchange.subscription_secret_rotated", "exchange.subscription_deactivated"} <= actions
+
+
+def test_no_one_else_manages_a_subscription(city, dataset, shared, receiver, make_user):
+    created = subscription_create(
+        actor=shared["consumer"], agreement_id=shared["agreement"].pk, url=receiver.url
+    )
+    client = Client()
+    client.force_login(make_user("department_officer", city.district_b))
+    sub = created.subscription.pk
+    assert client.get("/api/exchange/subscriptions").json() == []
+    assert client.post(f"/api/exchange/subscriptions/{sub}/deactivate").status_code == 404
+    assert client.post(f"/api/exchange/subscriptions/{sub}/secret").status_code == 404
+    assert Subscription.objects.get(pk=sub).active

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "crisisgov.geo",
     "crisisgov.directory",
     "crisisgov.exchange",
+    "crisisgov.earlywarning",
     "crisisgov.drills",
     "crisisgov.dashboard",
 ]

@@ -57,12 +57,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             X.MANAGE_DATASET,
             X.REQUEST_ACCESS,
             X.READ_SHARED,
+            X.REVIEW_LINKS,  # decides the master person index's doubtful pairs in its area
         }
     ),
     Role.ANALYST: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION, X.VIEW_DATASET}),
-    # Grid workers call and visit residents: they see and correct their grid's records.
+    # Grid workers call and visit residents: they see and correct their grid's records, and
+    # enter records for their grid through the district's entry forms (collect once).
     Role.GRID_WORKER: frozenset(
-        {G.VIEW_AREA, D.VIEW_ORGANISATION, D.VIEW_PERSON, D.VIEW_PERSON_PII, D.EDIT_PERSON}
+        {
+            G.VIEW_AREA,
+            D.VIEW_ORGANISATION,
+            D.VIEW_PERSON,
+            D.VIEW_PERSON_PII,
+            D.EDIT_PERSON,
+            X.SUBMIT_RECORDS,
+        }
     ),
     Role.NGO_LIAISON: frozenset(
         {G.VIEW_AREA, D.VIEW_ORGANISATION, X.REQUEST_ACCESS, X.READ_SHARED}

@@ -1,7 +1,8 @@
 """The catalogue as DCAT-AP style JSON-LD, for other government data portals.
 
-Only metadata: names, publisher, area, the standard a dataset conforms to and whether access is
-restricted (a dataset with personal fields is). Never a record.
+Only metadata: names, publisher, area, the standard a dataset conforms to, whether access is
+restricted (a dataset with personal fields is) and, for open datasets, the CSV's address. Never a
+record.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def catalog_jsonld(
                 "dct:accessRights": "restricted" if _restricted(dataset) else "public",
             }
         )
+        if dataset.open:  # counts (or records, when nothing is personal) anyone may download
+            entries[-1]["dcat:distribution"] = {
+                "@type": "dcat:Distribution",
+                "dcat:downloadURL": f"{base_url}open/{dataset.pk}.csv",
+                "dcat:mediaType": "text/csv",
+            }
     return {
         "@context": CONTEXT,
         "@id": f"{base_url}catalog.jsonld",

@@ -48,3 +48,47 @@ def import_file(*, actor: object, dataset_id: int, path: str, mode: str = "accep
         )
     job = import_run(job_id=job.pk)
     return {"status": job.status, "created": job.rows_created, "rejected": job.rows_rejected}
+
+
+def agreement_ensure(
+    *,
+    dataset_id: int,
+    consumer_id: int,
+    fields: list[str],
+    purpose: str,
+    legal_basis: str,
+    days: int,
+    approve: bool | None,
+) -> int:
+    """For drills: a sharing agreement asked for on the consumer's behalf (system actor), then
+    approved, refused or (None) left pending. Returns its id."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crisisgov.exchange.agreements import agreement_decide, agreement_request
+    from crisisgov.exchange.models import Dataset
+    from crisisgov.kernel.actor import SYSTEM
+
+    dataset = Dataset.objects.get(pk=dataset_id)
+    agreement = agreement_request(
+        actor=SYSTEM,
+        dataset_id=dataset_id,
+        consumer_id=consumer_id,
+        fields=fields,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        area_id=dataset.area_id,
+        valid_until=timezone.now() + dt.timedelta(days=days),
+    )
+    if approve is not None:
+        agreement_decide(actor=SYSTEM, agreement_id=agreement.pk, approve=approve, reason="drill")
+    return agreement.pk
+
+
+def dataset_publish(*, dataset_id: int, dimensions: list[str]) -> None:
+    """For drills: publish a dataset as open data (system actor)."""
+    from crisisgov.exchange.opendata import dataset_publish as publish
+    from crisisgov.kernel.actor import SYSTEM
+
+    publish(actor=SYSTEM, dataset_id=dataset_id, open=True, dimensions=dimensions)

@@ -48,6 +48,12 @@ class Dataset(models.Model):
     area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+")
     area_path = models.CharField(max_length=21, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Open data: published as a CSV anyone may download. A dataset without personal fields
+    # publishes its records; one with personal fields only counts by `open_dimensions`, with
+    # every count below 10 suppressed. Empty `open_dimensions` with personal fields = records
+    # are never published.
+    open = models.BooleanField(default=False)
+    open_dimensions = models.JSONField(default=list, blank=True)
 
     objects = ScopedManager()
     scope_area_path_field = "area_path"
@@ -112,6 +118,11 @@ class RejectedRow(models.Model):
     row_number = models.PositiveIntegerField()
     errors = models.JSONField()  # [{"field", "value" (masked if personal), "reason"}]
     raw = EncryptedTextField(mask="name", blank=True)  # the row as JSON, for correction
+    # Held rows corrected by the uploader land as records; the report keeps the row.
+    corrected_record = models.ForeignKey(
+        "Record", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["job_id", "row_number"]
@@ -297,3 +308,125 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery #{self.pk} of changes {self.first_change}-{self.last_change}"
+
+
+# --- the master person index ------------------------------------------------------------------
+# Only keys live in these tables: record ids, blind indexes and the names of comparison levels.
+# Names, ID numbers and addresses stay in `Record.personal`, encrypted.
+
+
+class MasterPerson(models.Model):
+    """One person as the linkage knows them: the records of every dataset about them.
+
+    `area_path` is the longest common prefix of its records' area paths, so an officer sees a
+    person only when every record about them lies inside the officer's area.
+    """
+
+    area_path = models.CharField(max_length=21, db_index=True)
+    id_index = BlindIndexField(kind="national_id", blank=True)  # when a record carries one
+    active = models.BooleanField(default=True)  # False: absorbed by a merge, or left empty
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"master person #{self.pk}"
+
+
+class PersonLink(models.Model):
+    """Which master person a record about a person belongs to (one link per record)."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="person_link")
+    person = models.ForeignKey(MasterPerson, on_delete=models.PROTECT, related_name="links")
+    area_path = models.CharField(max_length=21, db_index=True)  # the record's
+    linked_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    def __str__(self) -> str:
+        return f"record #{self.record_id} -> person #{self.person_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    MERGED = "merged", _("merged")
+    SEPARATED = "separated", _("separated")
+
+
+class ReviewItem(models.Model):
+    """A pair of records the linkage could not decide: an officer merges or separates them.
+
+    A decided item outlives later linkage runs: it is the officer's rule for that pair.
+    `levels` is the evidence, [[comparison, level], ...], e.g. [["name", "swapped"], ...].
+    """
+
+    left = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    area_path = models.CharField(max_length=21, db_index=True)  # common prefix of both
+    kind = models.CharField(max_length=12)  # review | id_conflict | id_mismatch
+    probability = models.FloatField()
+    match_weight = models.FloatField()
+    levels = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["left", "right"], name="one_review_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"review #{self.pk}: records #{self.left_id} and #{self.right_id}"
+
+
+class PersonMerge(models.Model):
+    """One officer's merge: which records moved from `absorbed` to `survivor`, so that an undo
+    can move exactly those back."""
+
+    item = models.ForeignKey(
+        ReviewItem, null=True, on_delete=models.SET_NULL, related_name="merges"
+    )  # None once a later run found the pair no longer in doubt
+    survivor = models.ForeignKey(MasterPerson, on_delete=models.PROTECT, related_name="+")
+    absorbed = models.ForeignKey(MasterPerson, on_delete=models.PROTECT, related_name="+")
+    moved_records = models.JSONField(default=list)  # record ids
+    area_path = models.CharField(max_length=21, db_index=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.TextField(blank=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"merge #{self.pk}: person #{self.absorbed_id} into #{self.survivor_id}"

@@ -47,8 +47,9 @@ def catalogue_datasets(*, actor: Actor, q: str = "") -> QuerySet[Dataset]:
 
     Open to whoever holds an exchange permission anywhere, since a department can only ask
     for access to a dataset it can find. `q` matches the names, the description and the
-    standard."""
-    if not actor.is_system and not any(actor.can(p) for p in ExchangePermission):
+    standard. Entering records through a form (grid workers) is no reason to browse it."""
+    browsers = set(ExchangePermission) - {ExchangePermission.SUBMIT_RECORDS}
+    if not actor.is_system and not any(actor.can(p) for p in browsers):
         raise NotFound("no catalogue for this account")
     datasets = (
         Dataset.objects.select_related("schema")

@@ -412,3 +412,52 @@ def webhook_replay(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
         )
         transaction.on_commit(_enqueue_send)
     return delivery
+
+
+def subscription_list(*, actor: Actor) -> list[Subscription]:
+    """For the consumer: the subscriptions of the agreements their organisation holds."""
+    return list(
+        Subscription.objects.filter(agreement__in=_held(actor))
+        .select_related("agreement")
+        .order_by("-active", "id")[:1000]
+    )
+
+
+def subscription_deactivate(*, actor: Actor, subscription_id: int) -> Subscription:
+    """Stop pushing: nothing more is owed, and what is pending is not sent (the pull feed is
+    still there to catch up)."""
+    with transaction.atomic():
+        subscription = _subscription_held(actor, subscription_id)
+        if subscription.active:
+            subscription.active = False
+            subscription.save(update_fields=["active"])
+            _audit_subscription(actor, subscription, "exchange.subscription_deactivated")
+    return subscription
+
+
+def subscription_rotate_secret(*, actor: Actor, subscription_id: int) -> NewSubscription:
+    """A new signing secret, shown once (e.g. after the old one leaked); the old one stops
+    signing at once."""
+    with transaction.atomic():
+        subscription = _subscription_held(actor, subscription_id)
+        if not subscription.active:
+            raise Conflict("the subscription is inactive", field="subscription_id")
+        secret = secrets.token_urlsafe(32)
+        subscription.secret = secret
+        subscription.save(update_fields=["secret"])
+        _audit_subscription(actor, subscription, "exchange.subscription_secret_rotated")
+    return NewSubscription(subscription=subscription, secret=secret)
+
+
+def _audit_subscription(actor: Actor, subscription: Subscription, action: str) -> None:
+    agreement = subscription.agreement
+    audit_record(
+        actor=actor,
+        action=action,
+        permission=ExchangePermission.READ_SHARED,
+        target_type="exchange.subscription",
+        target_id=subscription.pk,
+        area_path=agreement.consumer_area_path,
+        purpose=agreement.purpose,
+        detail={"agreement_id": agreement.pk},
+    )

@@ -19,3 +19,13 @@ def send_webhooks() -> int:
         sent = webhook_send_due()
         total += sent
     return total
+
+
+@task()
+def link_people(area_path: str = "") -> dict:
+    """Rebuild the master person index of an area (officers' decisions are kept)."""
+    from crisisgov.exchange.mpi import mpi_link
+    from crisisgov.kernel.actor import SYSTEM
+
+    run = mpi_link(actor=SYSTEM, area_path=area_path)
+    return {"records": run.records, "people": run.people, "review": run.review}

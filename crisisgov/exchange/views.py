@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisisgov.directory.facade import organisation_info
-from crisisgov.exchange import agreements, dcat, selectors
+from crisisgov.exchange import agreements, dcat, opendata, selectors
 from crisisgov.exchange.imports import import_create
 from crisisgov.exchange.models import (
     AgreementStatus,
@@ -89,6 +89,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "schemas": schemas,
         "may_request": actor.can(ExchangePermission.REQUEST_ACCESS),
+        "may_review": actor.can(ExchangePermission.REVIEW_LINKS),
     }
     return render(request, "exchange/catalogue.html", context)
 
@@ -122,7 +123,7 @@ def catalog_jsonld(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _dataset_context(request: HttpRequest, dataset: Dataset) -> dict:
+def dataset_context(request: HttpRequest, dataset: Dataset) -> dict:
     actor = actor_of(request)
     agreement_list = list(selectors.dataset_agreements(actor=actor, dataset_id=dataset.pk))
     names = _organisation_names({a.consumer_id for a in agreement_list})
@@ -150,6 +151,19 @@ def _dataset_context(request: HttpRequest, dataset: Dataset) -> dict:
         "modes": ImportMode.choices,
         "mode": request.POST.get("mode", ImportMode.ACCEPT_VALID),
         "errors": {},
+        "publication": _publication(dataset),
+    }
+
+
+def _publication(dataset: Dataset) -> dict:
+    """The open-data panel: what may be published, and as what."""
+    schema = TableSchema.from_descriptor(dataset.schema.descriptor)
+    return {
+        "personal": bool(schema.personal_fields),
+        "dimensions": [
+            {"name": d, "checked": d in dataset.open_dimensions}
+            for d in opendata.allowed_dimensions(schema)
+        ],
     }
 
 
@@ -161,7 +175,7 @@ def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
     actor = actor_of(request)
     dataset = selectors.dataset_managed(actor=actor, dataset_id=dataset_id)
     if request.method == "GET":
-        return render(request, "exchange/dataset.html", _dataset_context(request, dataset))
+        return render(request, "exchange/dataset.html", dataset_context(request, dataset))
     upload = request.FILES.get("file")
     try:
         if upload is None:
@@ -178,7 +192,7 @@ def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
     except NotFound:
         raise
     except DomainError as error:
-        context = _dataset_context(request, dataset)
+        context = dataset_context(request, dataset)
         context["errors"] = {error.field or "file": error.message}
         return render(request, "exchange/dataset.html", context, status=400)
     return redirect("exchange:import", job_id=job.pk)
@@ -202,7 +216,7 @@ def agreement_decision(request: HttpRequest, agreement_id: int) -> HttpResponse:
     except NotFound:
         raise
     except DomainError as error:
-        context = _dataset_context(request, dataset)
+        context = dataset_context(request, dataset)
         for row in context["agreements"]:
             if row["agreement"].pk == agreement.pk:
                 row["error"], row["error_field"] = error.message, error.field or "reason"
@@ -327,3 +341,131 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         for a in items
     ]
     return render(request, "exchange/agreements.html", {"rows": rows})
+
+
+# --- the master person index: the review queue ------------------------------------------------
+# Imported here so that this section stays one insertion (others edit the top of the module).
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from crisisgov.exchange import mpi  # noqa: E402
+
+COMPARISON_LABELS = {
+    "name": _("name"),
+    "date_of_birth": _("date of birth"),
+    "phone": _("phone"),
+    "address": _("address"),
+    "id": _("ID number"),
+}
+LEVEL_LABELS = {
+    "exact": _("exact"),
+    "same reading": _("same reading"),
+    "swapped": _("order swapped"),
+    "one character": _("one character differs"),
+    "same surname": _("same surname"),
+    "different": _("different"),
+    "missing": _("missing"),
+    "day-month swapped": _("day and month swapped"),
+    "one digit": _("one digit differs"),
+    "same year": _("same year"),
+    "same": _("same"),
+    "same flat": _("same flat"),
+    "same street": _("same street"),
+    "same flat number": _("same flat number"),
+    "same area": _("same area"),
+}
+KIND_LABELS = {
+    "review": _("probable match"),
+    "id_conflict": _("would join two ID numbers"),
+    "id_mismatch": _("different ID numbers, all else agrees"),
+}
+# What a reviewing officer compares, masked: the rows of each side.
+SIDE_FIELDS = {
+    "name": _("name"),
+    "national_id": _("ID number"),
+    "phone": _("phone"),
+    "birth_date": _("date of birth"),
+    "age": _("age"),
+    "sex": _("sex"),
+    "area_code": _("area code"),
+}
+
+
+def _side_rows(left: mpi.RecordSide, right: mpi.RecordSide) -> list[tuple[str, list]]:
+    """(label, [left value, right value]) for the fields either side has."""
+    out = []
+    for name, label in SIDE_FIELDS.items():
+        values = [left.fields.get(name), right.fields.get(name)]
+        if any(v not in (None, "") for v in values):
+            out.append((label, ["—" if v in (None, "") else v for v in values]))
+    return out
+
+
+def _review_context(request: HttpRequest, errors: dict | None = None) -> dict:
+    actor = actor_of(request)
+    if not actor.can(ExchangePermission.REVIEW_LINKS):
+        raise NotFound("no review queue for this account")
+    rows = []
+    for row in mpi.review_queue(actor=actor, limit=100):
+        rows.append(
+            {
+                "item": row.item,
+                "kind": KIND_LABELS.get(row.item.kind, row.item.kind),
+                "percent": round(row.item.probability * 100),
+                "sides": [row.left, row.right],
+                "fields": _side_rows(row.left, row.right),
+                "levels": [
+                    (COMPARISON_LABELS.get(c, c), LEVEL_LABELS.get(level, level), level)
+                    for c, level in row.item.levels
+                ],
+                "error": (errors or {}).get(row.item.pk),
+            }
+        )
+    return {
+        "rows": rows,
+        "merges": mpi.merge_list(actor=actor, limit=50),
+        "merge_errors": (errors or {}).get("merges", {}),
+    }
+
+
+@require_GET
+@login_required
+@not_found_as_404
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Pairs the linkage could not decide, side by side and masked, with the evidence."""
+    return render(request, "exchange/review.html", _review_context(request))
+
+
+@require_POST
+@login_required
+@not_found_as_404
+def review_decision(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Merge or separate one pair; the reason is required."""
+    actor = actor_of(request)
+    decide = {"merge": mpi.review_merge, "separate": mpi.review_separate}.get(
+        request.POST.get("decision", "")
+    )
+    try:
+        if decide is None:
+            raise DomainError("choose merge or separate", field="decision")
+        decide(actor=actor, item_id=item_id, reason=request.POST.get("reason", "")[:1000])
+    except NotFound:
+        raise
+    except DomainError as error:
+        context = _review_context(request, {item_id: error.message})
+        return render(request, "exchange/review.html", context, status=error.status_code)
+    return redirect("exchange:review")
+
+
+@require_POST
+@login_required
+@not_found_as_404
+def review_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    try:
+        mpi.merge_undo(actor=actor, merge_id=merge_id, reason=request.POST.get("reason", "")[:1000])
+    except NotFound:
+        raise
+    except DomainError as error:
+        context = _review_context(request, {"merges": {merge_id: error.message}})
+        return render(request, "exchange/review.html", context, status=error.status_code)
+    return redirect(reverse("exchange:review") + "#merges")

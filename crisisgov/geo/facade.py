@@ -135,6 +135,13 @@ __all__ += [
 ]
 
 
+def areas_for_paths(paths: list[str]) -> dict[str, AreaInfo]:
+    """Unscoped: {path: area} of the areas with these paths (open statistics name their areas)."""
+    from crisisgov.geo.models import Area
+
+    return {a.path: _info(a) for a in Area.objects.filter(path__in=paths)}
+
+
 def area_paths_for_codes(codes: list[str]) -> dict[str, str]:
     """Unscoped: {code: path} of the areas with these codes (imports resolve area columns)."""
     from crisisgov.geo.models import Area

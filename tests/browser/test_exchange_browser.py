@@ -58,3 +58,38 @@ def test_an_officer_uploads_a_file_and_the_report_appears_without_a_reload(
         assert errors == []
     finally:
         context.close()
+
+
+def test_an_officer_corrects_a_held_row_and_it_lands(
+    browser, live_server, city, dataset, make_user, screenshots
+):
+    from crisisgov.exchange.models import Record, RejectedRow
+    from tests.exchange_data import run
+
+    owner = Organisation.objects.get(pk=dataset.owner_id)
+    make_user("department_officer", city.district_a, owner, username="officer-fixer")
+    rows = [case_row(n, city) for n in range(1, 4)]
+    rows[1]["case_type"] = "疑似"
+    job = run(dataset, csv_bytes(rows))
+    context, page, errors = open_page(browser, DESKTOP)
+    try:
+        log_in(page, live_server.url, "officer-fixer")
+        page.goto(f"{live_server.url}/exchange/imports/{job.pk}/")
+        page.click("button[data-correct='3']")
+        page.wait_for_selector("form.held-row-form")
+        field = page.locator("input[name=case_type]")
+        assert field.input_value() == "疑似" and field.get_attribute("aria-invalid") == "true"
+        field.fill("suspect")  # still wrong: the page says so, and keeps what was typed
+        page.click("form.held-row-form button[type=submit]")
+        page.wait_for_selector(".field-error[data-field=case_type]")
+        assert page.locator("input[name=case_type]").input_value() == "suspect"
+        page.locator("input[name=case_type]").fill("suspected")
+        page.screenshot(path=str(screenshots / "exchange-held-row.png"), full_page=True)
+        page.click("form.held-row-form button[type=submit]")
+        page.wait_for_selector("[data-corrected='3']")
+        assert Record.objects.get(natural_key="R000002").data["case_type"] == "suspected"
+        assert RejectedRow.objects.get().corrected_at is not None
+        # The refused send answered 400 (the form with its errors), as form pages do here.
+        assert [e for e in errors if "status of 400" not in e] == []
+    finally:
+        context.close()

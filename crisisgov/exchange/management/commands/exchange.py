@@ -14,7 +14,9 @@ from crisisgov.directory.facade import actor_for_user
 from crisisgov.exchange import services
 from crisisgov.exchange.imports import import_create, import_run
 from crisisgov.exchange.models import ImportMode, RejectedRow, SchemaVersion
+from crisisgov.exchange.mpi import mpi_link
 from crisisgov.exchange.subscriptions import webhook_send_due
+from crisisgov.geo.facade import area_paths_for_codes
 from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.errors import DomainError
 
@@ -32,6 +34,8 @@ class Command(BaseCommand):
         imp.add_argument("--as", dest="username", help="act as this account (default: system)")
         imp.add_argument("--report", type=int, default=20, help="rejected rows to print")
         sub.add_parser("deliver", help="send the webhook deliveries that are due, then exit")
+        link = sub.add_parser("link", help="link person records into the master person index")
+        link.add_argument("--area", help="area code (default: every area)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
@@ -39,6 +43,8 @@ class Command(BaseCommand):
                 self._standards()
             elif action == "deliver":
                 self._deliver()
+            elif action == "link":
+                self._link(options.get("area"))
             else:
                 self._import(**options)
         except DomainError as exc:
@@ -58,6 +64,17 @@ class Command(BaseCommand):
             sent = webhook_send_due()
             total += sent
         self.stdout.write(f"attempted {total} webhook deliveries")
+
+    def _link(self, code: str | None) -> None:
+        path = ""
+        if code:
+            path = area_paths_for_codes([code]).get(code, "")
+            if not path:
+                raise CommandError(f"--area: no area with code {code}")
+        run = mpi_link(actor=SYSTEM, area_path=path)
+        self.stdout.write(
+            f"linked {run.records} records into {run.people} people; {run.review} pairs to review"
+        )
 
     def _actor(self, username: str | None) -> Actor:
         if not username:
