@@ -10,13 +10,21 @@ that memory stays bounded whatever the file size. Two modes:
 
 Re-importing a file changes nothing: records are matched by their natural key and compared by
 a keyed hash of their content.
+
+Rows are validated by position (cells in the standard's field order, no dict per row) and
+shaped into their stored form in a reading thread, a batch or two ahead, while this thread
+waits for the database to store the batch before (`writer.write_shaped`).
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,9 +44,9 @@ from crisisgov.exchange.models import (
 )
 from crisisgov.exchange.permissions import ExchangePermission
 from crisisgov.exchange.readers import FileProblem, RowProblem, open_table
-from crisisgov.exchange.records import RecordParts, RecordShaper
+from crisisgov.exchange.records import RecordShaper, ShapedRow
 from crisisgov.exchange.tableschema import RowError, RowValidator, TableSchema
-from crisisgov.exchange.writer import Provenance, publish_changes, write_records
+from crisisgov.exchange.writer import Provenance, publish_changes, write_shaped
 from crisisgov.geo.facade import area_paths_for_codes
 from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
@@ -103,7 +111,7 @@ def _enqueue(job_id: int) -> None:
 
 
 class _Rows:
-    """The file's rows mapped from its column labels to the schema's field names."""
+    """The file's rows as cells in the schema's field order (None for an absent column)."""
 
     def __init__(self, path: str, filename: str, schema: TableSchema):
         self.table = open_table(Path(path), filename=filename)
@@ -116,23 +124,94 @@ class _Rows:
         if problems:
             self.table.close()
             raise FileProblem("header", "; ".join(problems))
-        self.pairs = [
-            (label, name) for label, name in zip(self.table.header, columns, strict=True) if name
-        ]
+        self.columns = columns
+        at = {name: i for i, name in enumerate(columns) if name}
+        self.positions = [at.get(name) for name in schema.field_names]
+        self._raw_order = sorted(
+            (i, j, name)
+            for j, (name, i) in enumerate(zip(schema.field_names, self.positions, strict=True))
+            if i is not None
+        )
 
-    def __iter__(self) -> Iterator[tuple[int, dict | RowProblem]]:
-        pairs = self.pairs
-        for number, row in self.table:
-            if isinstance(row, RowProblem):
-                yield number, row
+    def __iter__(self) -> Iterator[tuple[int, list | RowProblem]]:
+        positions = self.positions
+        width = len(self.columns)
+        if positions == list(range(width)):
+            yield from self.table.cells()  # the file has the standard's columns, in order
+            return
+        absent = [width if i is None else i for i in positions]  # index `width` holds None
+        for number, cells in self.table.cells():
+            if isinstance(cells, RowProblem):
+                yield number, cells
             else:
-                yield number, {name: row.get(label) for label, name in pairs}
+                cells.append(None)
+                yield number, [cells[i] for i in absent]
+
+    def raw(self, cells: list) -> dict:
+        """A row (in field order) as the file gave it, field name -> cell in the file's column
+        order, for the rejected-row report."""
+        return {name: cells[j] for _, j, name in self._raw_order}
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+@dataclass
+class _Batch:
+    """A validated batch: its size, the rows refused (number, raw row, errors) and the valid
+    ones (number, cells, area code, shaped row or None)."""
+
+    size: int
+    invalid: list[tuple[int, dict | None, list[dict]]] = field(default_factory=list)
+    valid: list[tuple[int, list, str | None, ShapedRow | None]] = field(default_factory=list)
+
+
+_DONE = object()
+
+
+def _ahead(items: Iterator[Any], depth: int = 2) -> Generator[Any]:
+    """`items`, computed in a thread up to `depth` ahead of the consumer.
+
+    The import reads and validates the next batch while this thread waits for the database
+    to store the last one (psycopg and sqlite3 release the GIL while they wait). Measured on
+    a busy 2-core machine, 100,000 rows on PostgreSQL: 5-10% less wall time than without it,
+    for 15% more CPU; the gain is the database's work overlapping ours, so it grows with idle
+    cores. The thread touches no database.
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run() -> None:
+        try:
+            for item in items:
+                put(item)
+                if stop.is_set():
+                    return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 (raised again in the consumer)
+            put(exc)
+
+    thread = threading.Thread(target=run, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := out.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 class _Importer:
@@ -147,36 +226,47 @@ class _Importer:
         self.area_paths: dict[str, str] = {}
         self.changes: list[int] = []
 
-    def check(self, batch: list) -> tuple[list[tuple[int, RecordParts, str]], list[RejectedRow]]:
-        """Split a batch into accepted (row, parts, area path) and rejected rows."""
-        accepted, rejected = [], []
-        shaped = []
-        for number, row in batch:
-            if isinstance(row, RowProblem):
-                problem = {"field": row.field or "", "value": "", "reason": row.message}
-                rejected.append(self._rejected(number, None, [problem]))
+    def prepare(self, rows: _Rows, batch: list, *, shape: bool = True) -> _Batch:
+        """Validate (and shape) a batch: no database, so it may run in the reading thread."""
+        prepared = _Batch(len(batch))
+        validate, area_code = self.validator.validate_cells, self.shaper.area_code
+        shape_values = self.shaper.shape_values if shape else None
+        for number, cells in batch:
+            if isinstance(cells, RowProblem):
+                problem = {"field": cells.field or "", "value": "", "reason": cells.message}
+                prepared.invalid.append((number, None, [problem]))
                 continue
-            record, errors = self.validator.validate(number, row)
-            if record is None:
-                rejected.append(self._rejected(number, row, [_error(e) for e in errors]))
+            values, errors = validate(number, cells)
+            if values is None:
+                prepared.invalid.append((number, rows.raw(cells), [_error(e) for e in errors]))
             else:
-                shaped.append((number, row, self.shaper.shape(record)))
-        self._resolve_areas([parts.area_code for _, _, parts in shaped if parts.area_code])
-        for number, row, parts in shaped:
-            path = self._area_path(parts)
+                code = area_code(values)
+                shaped = shape_values(values) if shape_values else None
+                prepared.valid.append((number, cells, code, shaped))
+        return prepared
+
+    def settle(
+        self, rows: _Rows, prepared: _Batch
+    ) -> tuple[list[tuple[ShapedRow, str]], list[RejectedRow]]:
+        """Check a prepared batch's areas: accepted (shaped row, area path) and rejected rows."""
+        accepted = []
+        rejected = [self._rejected(*invalid) for invalid in prepared.invalid]
+        self._resolve_areas([code for _, _, code, _ in prepared.valid if code])
+        for number, cells, code, shaped in prepared.valid:
+            path = self._area_path(code)
             if path is None:
                 field = self.shaper.area_field or ""
                 reason = "no such area, or outside the dataset's area"
-                rejected.append(
-                    self._rejected(
-                        number,
-                        row,
-                        [{"field": field, "value": parts.area_code or "", "reason": reason}],
-                    )
-                )
-            else:
-                accepted.append((number, parts, path))
+                problem = {"field": field, "value": code or "", "reason": reason}
+                rejected.append(self._rejected(number, rows.raw(cells), [problem]))
+            elif shaped is not None:
+                accepted.append((shaped, path))
         return accepted, rejected
+
+    def batches(self, rows: _Rows, *, shape: bool = True) -> Generator[_Batch]:
+        """The file's prepared batches, read and validated in a thread ahead of the writes."""
+        batches = _batches(rows, BATCH_SIZE)
+        return _ahead(self.prepare(rows, batch, shape=shape) for batch in batches)
 
     def _rejected(self, number: int, row: dict | None, errors: list[dict]) -> RejectedRow:
         raw = json.dumps(row, ensure_ascii=False, default=str) if row is not None else ""
@@ -188,17 +278,17 @@ class _Importer:
             found = area_paths_for_codes(unknown)
             self.area_paths.update({c: found.get(c, "") for c in unknown})
 
-    def _area_path(self, parts: RecordParts) -> str | None:
-        if parts.area_code is None:
+    def _area_path(self, code: str | None) -> str | None:
+        if code is None:
             return self.dataset.area_path
-        path = self.area_paths.get(parts.area_code, "")
+        path = self.area_paths.get(code, "")
         return path if path and path.startswith(self.dataset.area_path) else None
 
-    def write(self, accepted: list[tuple[int, RecordParts, str]]) -> tuple[int, int, int]:
+    def write(self, accepted: list[tuple[ShapedRow, str]]) -> tuple[int, int, int]:
         """Create, update or leave each record; log each change. Returns the three counts."""
-        result = write_records(
-            self.dataset,
-            [(parts, path) for _, parts, path in accepted],
+        result = write_shaped(
+            self.dataset.pk,
+            accepted,
             Provenance(source=RecordSource.IMPORT, source_import_id=self.job.pk),
         )
         self.changes += result.change_ids
@@ -245,13 +335,14 @@ def _progress(job: ImportJob, rows: _Rows, share: float, offset: float, on_progr
 def _run_accept_valid(importer: _Importer, on_progress) -> None:  # type: ignore[no-untyped-def]
     job = importer.job
     rows = _Rows(job.stored_path, job.filename, importer.schema)
-    with rows.table:
-        for batch in _batches(rows, BATCH_SIZE):
-            accepted, rejected = importer.check(batch)
+    # closing(): the reading thread stops before the file closes, also when a write fails.
+    with rows.table, closing(importer.batches(rows)) as batches:
+        for batch in batches:
+            accepted, rejected = importer.settle(rows, batch)
             with transaction.atomic():
                 created, updated, unchanged = importer.write(accepted)
                 RejectedRow.objects.bulk_create(rejected)
-                job.rows_read += len(batch)
+                job.rows_read += batch.size
                 job.rows_created += created
                 job.rows_updated += updated
                 job.rows_unchanged += unchanged
@@ -271,11 +362,11 @@ def _run_accept_valid(importer: _Importer, on_progress) -> None:  # type: ignore
 def _run_all_or_nothing(importer: _Importer, on_progress) -> None:  # type: ignore[no-untyped-def]
     job = importer.job
     rows = _Rows(job.stored_path, job.filename, importer.schema)
-    with rows.table:  # pass 1: validate only, keep the report
-        for batch in _batches(rows, BATCH_SIZE):
-            _, rejected = importer.check(batch)
+    with rows.table, closing(importer.batches(rows, shape=False)) as batches:
+        for batch in batches:  # pass 1: validate only, keep the report
+            _, rejected = importer.settle(rows, batch)
             RejectedRow.objects.bulk_create(rejected)
-            job.rows_read += len(batch)
+            job.rows_read += batch.size
             job.rows_rejected += len(rejected)
             _progress(job, rows, 0.5, 0.0, on_progress)
     if job.rows_rejected:
@@ -284,9 +375,9 @@ def _run_all_or_nothing(importer: _Importer, on_progress) -> None:  # type: igno
         return
     importer.validator = RowValidator(importer.schema)  # forget pass 1's keys
     rows = _Rows(job.stored_path, job.filename, importer.schema)
-    with rows.table, transaction.atomic():  # pass 2: everything or nothing
-        for batch in _batches(rows, BATCH_SIZE):
-            accepted, _ = importer.check(batch)
+    with rows.table, closing(importer.batches(rows)) as batches, transaction.atomic():
+        for batch in batches:  # pass 2: everything or nothing
+            accepted, _ = importer.settle(rows, batch)
             created, updated, unchanged = importer.write(accepted)
             job.rows_created += created
             job.rows_updated += updated

@@ -158,7 +158,7 @@ class TableReader:
         format: TableFormat,
         header: list[str],
         header_row_number: int,
-        rows: Iterator[tuple[int, Row | RowProblem]],
+        rows: Iterator[tuple[int, list[Value] | Row | RowProblem]],  # a list: cells in header order
         size: int,
         position: Callable[[], int],
         closers: list[Callable[[], object]],
@@ -181,7 +181,17 @@ class TableReader:
         self._finished = False
 
     def __iter__(self) -> Iterator[tuple[int, Row | RowProblem]]:
-        yield from self._rows
+        header = self.header
+        for number, row in self._rows:
+            yield number, (dict(zip(header, row, strict=True)) if type(row) is list else row)
+        self._finished = True
+
+    def cells(self) -> Iterator[tuple[int, list[Value] | RowProblem]]:
+        """The rows as lists of cells in header order: what an import validates by position,
+        without building a dict per row (iterate either this or the reader, once)."""
+        header = self.header
+        for number, row in self._rows:
+            yield number, ([row.get(h) for h in header] if isinstance(row, dict) else row)
         self._finished = True
 
     @property
@@ -656,8 +666,8 @@ def _shape_rows(
     pad_short: bool,
     skip: int = 0,
     text_only: bool = False,
-) -> Iterator[tuple[int, Row | RowProblem]]:
-    """Records as header -> value rows; blank rows skipped (their numbers still count).
+) -> Iterator[tuple[int, list[Value] | RowProblem]]:
+    """Records as lists of cells in header order; blank rows skipped (their numbers still count).
 
     Extra cells that are all blank (a trailing delimiter) are dropped; extra values, or missing
     cells in a text file, make a `RowProblem`. A workbook row that stops early is padded with
@@ -673,7 +683,8 @@ def _shape_rows(
                 f"The file has more than {limits.max_rows:,} rows; split it into smaller files.",
                 limit=limits.max_rows,
             )
-        if _is_blank_record(cells):
+        # Text cells: one join instead of a call per cell (this runs on every row of a CSV).
+        if (not "".join(cells).strip()) if text_only else _is_blank_record(cells):  # type: ignore[arg-type]
             continue
         if skip:
             if not _is_blank_record(cells[:skip]):
@@ -689,7 +700,7 @@ def _shape_rows(
                 yield number, _ragged(number, cells, header)
                 continue
         if text_only and max(map(len, cells)) <= max_chars:  # type: ignore[arg-type]
-            yield number, dict(zip(header, cells, strict=True))  # the common case, made fast
+            yield number, cells  # type: ignore[misc]  # the common case, made fast
             continue
         for i, cell in enumerate(cells):
             if isinstance(cell, str) and len(cell) > max_chars:
@@ -707,7 +718,7 @@ def _shape_rows(
                 )
                 break
         else:
-            yield number, dict(zip(header, cells, strict=True))
+            yield number, list(cells)
 
 
 def _value_without_name(number: int, cells: Sequence[Value], skip: int) -> RowProblem:

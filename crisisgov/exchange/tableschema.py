@@ -577,7 +577,53 @@ def _cleaner(spec: FieldSpec, missing: frozenset[str]) -> Callable[[Cell], objec
             raise InvalidCell(f"not comparable with the bounds {minimum}, {maximum}") from None
         return value
 
+    return _text_first(spec, clean, parse if not plain_text else None, missing)
+
+
+def _text_first(
+    spec: FieldSpec,
+    generic: Callable[[Cell], object],
+    parse: Callable[[Cell], object] | None,
+    missing: frozenset[str],
+) -> Callable[[Cell], object]:
+    """`generic` with a shortcut for a text cell (every cell of a CSV) that passes: only the
+    checks this field has, as one predicate. Anything the shortcut does not accept goes to
+    `generic`, so that decisions and messages are the generic closure's own."""
+    checks: list[Callable[[object], object]] = []
+    if spec.enum is not None:
+        checks.append(spec.enum.__contains__)
+    if spec.min_length is not None:
+        checks.append(lambda v, n=spec.min_length: len(v) >= n)  # type: ignore[arg-type]
+    if spec.max_length is not None:
+        checks.append(lambda v, n=spec.max_length: len(v) <= n)  # type: ignore[arg-type]
+    if spec.pattern is not None:
+        checks.append(re.compile(spec.pattern).fullmatch)  # type: ignore[arg-type]
+    if spec.minimum is not None or spec.maximum is not None:
+        checks.append(lambda v, lo=spec.minimum, hi=spec.maximum: _within(v, lo, hi))
+    check = None
+    if len(checks) == 1:
+        check = checks[0]
+    elif checks:
+        check = lambda v: all(c(v) for c in checks)  # noqa: E731
+
+    def clean(cell: Cell) -> object:
+        if type(cell) is str:
+            text = cell.strip()
+            if text and text not in missing:
+                value = text if parse is None else parse(text)
+                if check is None or check(value):
+                    return value
+        return generic(cell)
+
+    clean.generic = generic  # type: ignore[attr-defined]  # for the tests that compare them
     return clean
+
+
+def _within(value: object, minimum: object, maximum: object) -> bool:
+    try:
+        return (minimum is None or value >= minimum) and (maximum is None or value <= maximum)  # type: ignore[operator]
+    except TypeError:
+        return False  # the generic check says why
 
 
 class RowValidator:
@@ -585,22 +631,23 @@ class RowValidator:
 
     `validate` returns the typed record, or None and the errors of every rejected cell. With
     `unique_keys` it also refuses a row whose natural key repeats an earlier row of the same
-    file; that keeps one entry per distinct key in memory.
+    file; that keeps one entry per distinct key in memory. `validate_cells` does the same for
+    a row given as a list of cells in field order, which is what a million-row import uses.
     """
 
     def __init__(self, schema: TableSchema, *, unique_keys: bool = True) -> None:
         self.schema = schema
         missing = frozenset(schema.missing_values)
-        self._cleaners = tuple((spec.name, _cleaner(spec, missing)) for spec in schema.fields)
-        self._show = {
-            spec.name: (lambda cell, f=spec.format: mask(shown(cell), f))
-            if spec.personal
-            else shown
+        self._names = schema.field_names
+        self._cleaners = tuple(_cleaner(spec, missing) for spec in schema.fields)
+        self._show = tuple(
+            (lambda cell, f=spec.format: mask(shown(cell), f)) if spec.personal else shown
             for spec in schema.fields
-        }
+        )
         self._key = schema.primary_key if unique_keys else ()
         self._key_label = ",".join(self._key)
         self._key_personal = any(schema.get_field(name).personal for name in self._key)
+        self._key_at = tuple(self._names.index(name) for name in self._key)
         self._seen: dict[object, int] = {}
 
     def check_header(self, columns: Sequence[str]) -> list[str]:
@@ -611,26 +658,45 @@ class RowValidator:
         self, row_number: int, row: Mapping[str, Cell]
     ) -> tuple[dict | None, list[RowError]]:
         """The cleaned record of one row keyed by field name, or None and why it was rejected."""
-        record: dict[str, object] = {}
-        errors: list[RowError] = []
         get = row.get
-        for name, clean in self._cleaners:
-            cell = get(name)
-            try:
-                record[name] = clean(cell)
-            except InvalidCell as invalid:
-                errors.append(RowError(row_number, name, self._show[name](cell), invalid.reason))
-        if self._key:
-            self._check_key(row_number, record, errors)
-        return (None, errors) if errors else (record, errors)
+        values, errors = self.validate_cells(row_number, [get(name) for name in self._names])
+        if values is None:
+            return None, errors
+        return dict(zip(self._names, values, strict=True)), errors
 
-    def _check_key(self, row_number: int, record: dict, errors: list[RowError]) -> None:
+    def validate_cells(
+        self, row_number: int, cells: Sequence[Cell]
+    ) -> tuple[list | None, list[RowError]]:
+        """`validate` for a row given as its cells in the schema's field order: the cleaned
+        values in that order, or None and the errors."""
         try:
-            key = (
-                record[self._key[0]] if len(self._key) == 1 else tuple(record[n] for n in self._key)
-            )
-        except KeyError:
-            return  # a key cell was already rejected
+            # The common case in one comprehension; only a row with a bad cell goes cell by cell.
+            values = [clean(cell) for clean, cell in zip(self._cleaners, cells, strict=True)]
+        except InvalidCell:
+            return None, self._errors(row_number, cells)
+        if self._key:
+            errors: list[RowError] = []
+            self._check_key(row_number, [values[i] for i in self._key_at], errors)
+            if errors:
+                return None, errors
+        return values, []
+
+    def _errors(self, row_number: int, cells: Sequence[Cell]) -> list[RowError]:
+        errors: list[RowError] = []
+        values: dict[int, object] = {}
+        for i, (clean, cell) in enumerate(zip(self._cleaners, cells, strict=True)):
+            try:
+                values[i] = clean(cell)
+            except InvalidCell as invalid:
+                show = self._show[i](cell)
+                errors.append(RowError(row_number, self._names[i], show, invalid.reason))
+        if self._key and all(i in values for i in self._key_at):
+            # A key of valid cells counts as seen even when another cell of the row is bad.
+            self._check_key(row_number, [values[i] for i in self._key_at], errors)
+        return errors
+
+    def _check_key(self, row_number: int, values: list, errors: list[RowError]) -> None:
+        key = values[0] if len(values) == 1 else tuple(values)
         first = self._seen.setdefault(key, row_number)
         if first != row_number:
             text = ",".join(map(str, key)) if isinstance(key, tuple) else str(key)

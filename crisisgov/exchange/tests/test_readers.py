@@ -554,6 +554,8 @@ def test_xlsx_formulas_give_cached_values_and_are_never_run(tmp_path: Path) -> N
 
     def add_cached_values(xml: str) -> str:
         # What Excel saves: the formula and the value it last showed. openpyxl cannot write it.
+        # With lxml installed openpyxl writes `<v></v>` and characters as references.
+        xml = re.sub(r"<v\s*/>|<v></v>", "<v />", xml).replace("&#28857;&#20987;", "点击")
         xml = xml.replace(
             '<c r="A2"><f>HYPERLINK("http://example.invalid/x","点击")</f><v /></c>',
             '<c r="A2" t="str"><f>HYPERLINK("http://example.invalid/x","点击")</f><v>点击</v></c>',
