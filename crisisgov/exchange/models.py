@@ -140,14 +140,17 @@ class RecordSource(models.TextChoices):
 class Record(models.Model):
     """One row of a dataset, identified by its natural key (the schema's primary key)."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
+    # Indexes are few on purpose: each costs every import row (see Meta).
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     natural_key = models.CharField(max_length=200)
     data = models.JSONField(default=dict)  # non-personal fields
     personal = EncryptedTextField(mask="name", blank=True)  # personal fields as JSON
-    id_index = BlindIndexField(kind="national_id", blank=True)
-    phone_index = BlindIndexField(kind="phone", blank=True)
+    id_index = BlindIndexField(kind="national_id", blank=True, db_index=False)
+    phone_index = BlindIndexField(kind="phone", blank=True, db_index=False)
     content_hash = models.CharField(max_length=64)  # of the whole record: unchanged re-imports
-    area_path = models.CharField(max_length=21, db_index=True)
+    area_path = models.CharField(max_length=21)
     # Provenance: the last import, form or correction that wrote this record, and who.
     source = models.CharField(max_length=10, choices=RecordSource.choices, default="import")
     source_import = models.ForeignKey(ImportJob, null=True, on_delete=models.SET_NULL)
@@ -164,6 +167,14 @@ class Record(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dataset", "natural_key"], name="one_record_per_key")
         ]
+        # Plain B-tree indexes: a field's db_index would add a second, LIKE-pattern index on
+        # PostgreSQL, which exact and prefix-range lookups never use. The dataset's own index
+        # is the unique key's first column.
+        indexes = [
+            models.Index(fields=["area_path"], name="record_area"),
+            models.Index(fields=["id_index"], name="record_id_index"),
+            models.Index(fields=["phone_index"], name="record_phone_index"),
+        ]
 
     def __str__(self) -> str:
         return f"record #{self.pk} of dataset #{self.dataset_id}"
@@ -172,7 +183,9 @@ class Record(models.Model):
 class RecordChange(models.Model):
     """The ordered, append-only log of accepted records: a subscription's cursor is an id here."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="changes")
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )  # indexed by change_feed
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=10)  # created | updated
     at = models.DateTimeField(auto_now_add=True)
