@@ -10,7 +10,7 @@ as the form with the message next to the field it names.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from django.contrib.auth.decorators import login_required
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crisisgov.directory.facade import organisation_info
 from crisisgov.exchange import agreements, dcat, opendata, selectors
+from crisisgov.exchange.entryforms import reason_text
 from crisisgov.exchange.imports import import_create
 from crisisgov.exchange.models import (
     AgreementStatus,
@@ -30,6 +31,7 @@ from crisisgov.exchange.models import (
     ImportMode,
     ImportStatus,
     Purpose,
+    RejectedRow,
 )
 from crisisgov.exchange.permissions import ExchangePermission
 from crisisgov.exchange.readers import DEFAULT_LIMITS
@@ -236,11 +238,22 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "job": job,
         "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
         "percent": round(job.progress * 100),
-        "rejected": selectors.import_rejected_rows(actor=actor, job_id=job.pk)[:500],
+        "rejected": _in_page_language(
+            selectors.import_rejected_rows(actor=actor, job_id=job.pk)[:500]
+        ),
     }
     if request.headers.get("HX-Request") == "true":
         return render(request, "exchange/_import_status.html", context)
     return render(request, "exchange/import.html", context)
+
+
+def _in_page_language(rows: Iterable[RejectedRow]) -> list[RejectedRow]:
+    """The validator's reasons, translated where the entry forms know them."""
+    rows = list(rows)
+    for row in rows:
+        shown = [e | {"reason": reason_text(e["reason"])} for e in row.errors]
+        row.shown_errors = shown  # type: ignore[attr-defined]
+    return rows
 
 
 def _request_areas(dataset: Dataset) -> list[AreaInfo]:
