@@ -78,7 +78,7 @@ class BlindIndexField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
         kwargs["kind"] = self.kind
-        kwargs["db_index"] = self.db_index  # explicit: the default here is True, not Field's
+        kwargs.setdefault("db_index", False)  # explicit: the default here is True, not Field's
         return name, path, args, kwargs
 
     def digest(self, plaintext: str) -> str:
