@@ -422,3 +422,260 @@ def test_person_index_hides_other_districts(city, b, settings, tmp_path):
     assert client.get(f"{api}/review").json() == []
     assert client.get(f"{api}/review?status=merged").json() == []
     assert client.get(f"{api}/merges").json() == []
+
+
+def test_sensor_endpoints_hide_other_districts(city, b):
+    """Every /sensors route: anonymous is 401, district A about district B's sensor gets the
+    answer about no sensor at all, and nothing changes."""
+    from crisisgov.earlywarning.models import Indicator, Sensor, SensorReading
+    from crisisgov.earlywarning.sensor_api import router as sensor_router
+
+    Indicator.objects.create(
+        code="water_level",
+        name_zh="水位",
+        name_en="water level",
+        kind="sensor",
+        unit="m",
+        resolution="hour",
+        area_level=5,
+        additive=False,
+    )
+    sensor = Sensor.objects.create(
+        code="river-b",
+        name="B river",
+        indicator=Indicator.objects.get(),
+        area=city.community_b,
+        area_path=city.community_b.path,
+        high_threshold=5.0,
+    )
+    sensors_snapshot = rows_snapshot(Sensor, SensorReading, AuditEntry)
+    api = "/api/earlywarning/sensors"
+    new = {"code": "river-b2", "indicator": "water_level", "name": "B2"}
+    cases = {
+        ("GET", "/sensors/{sensor_id}/readings"): (
+            "get",
+            f"{api}/{sensor.pk}/readings",
+            None,
+            dict(missing_url=f"{api}/99999999/readings"),
+        ),
+        ("PATCH", "/sensors/{sensor_id}"): (
+            "patch",
+            f"{api}/{sensor.pk}",
+            {"high_threshold": 9.0},
+            dict(missing_url=f"{api}/99999999"),
+        ),
+        ("POST", "/sensors"): (
+            "post",
+            api,
+            new | {"area_id": city.community_b.id},
+            dict(missing_body=new | {"area_id": 99999999}),
+        ),
+    }
+    routes = {k for k in endpoints(sensor_router) if k[1].startswith("/sensors")}
+    assert routes == set(cases) | {("GET", "/sensors")}
+    for method, url, body, missing in cases.values():
+        assert_hidden_from_outsiders(
+            Client(), method, url, b["officer_a"], body, snapshot=sensors_snapshot, **missing
+        )
+    client = Client()
+    assert client.get(api).status_code == 401
+    client.force_login(b["officer_a"])
+    assert client.get(api).json() == []
+
+
+def test_risk_alert_and_cap_endpoints_hide_other_districts(city, b, make_user):
+    """Every /risk, /alerts and /cap route of the early-warning API: anonymous is 401, and
+    district A asking about district B's objects gets the answer for a missing one; nothing
+    changes either way."""
+    from crisisgov.earlywarning.api import router as earlywarning_router
+    from crisisgov.earlywarning.models import (
+        Alert,
+        CapMessage,
+        RiskLevel,
+        RiskProposal,
+        RiskRuleSet,
+    )
+    from crisisgov.earlywarning.risk import DEFAULT_RULES
+    from crisisgov.kernel.models import OutboxEvent
+
+    rules_b = RiskRuleSet.objects.create(
+        name="B", area_level=4, rules=DEFAULT_RULES, area_path=city.district_b.path
+    )
+    proposal = RiskProposal.objects.create(
+        rule_set=rules_b,
+        area=city.street_b,
+        area_path=city.street_b.path,
+        proposed_level="high",
+        explanation={},
+        evaluated_for=dt.date(2026, 3, 1),
+    )
+    RiskLevel.objects.create(
+        area=city.street_b,
+        area_path=city.street_b.path,
+        level="medium",
+        version=1,
+        valid_from=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    )
+    new, confirmed = (
+        Alert.objects.create(
+            source="detector",
+            kind="ears-c2",
+            title_zh="乙",
+            title_en="B",
+            area=city.district_b,
+            area_path=city.district_b.path,
+            dedup_key=key,
+            status=status,
+        )
+        for key, status in (("b-new", "new"), ("b-confirmed", "confirmed"))
+    )
+    snapshot = rows_snapshot(
+        RiskRuleSet, RiskProposal, RiskLevel, Alert, CapMessage, AuditEntry, OutboxEvent
+    )
+    analyst_a = make_user("analyst", city.district_a)
+    api = "/api/earlywarning"
+    rule_body = {"name": "x", "area_level": 4, "rules": DEFAULT_RULES}
+    cases = {
+        ("POST", "/risk/rule-sets"): dict(
+            url=f"{api}/risk/rule-sets",
+            body=rule_body | {"area_id": city.district_b.id},
+            missing_body=rule_body | {"area_id": 99999999},
+            outsider_user=analyst_a,
+        ),
+        ("PUT", "/risk/rule-sets/{rule_set_id}"): dict(
+            url=f"{api}/risk/rule-sets/{rules_b.pk}",
+            body={"rules": DEFAULT_RULES},
+            missing_url=f"{api}/risk/rule-sets/99999999",
+            outsider_user=analyst_a,
+        ),
+        ("POST", "/risk/proposals/{proposal_id}/approve"): dict(
+            url=f"{api}/risk/proposals/{proposal.pk}/approve",
+            body={},
+            missing_url=f"{api}/risk/proposals/99999999/approve",
+            outsider_user=b["commander_a"],
+        ),
+        ("POST", "/risk/proposals/{proposal_id}/reject"): dict(
+            url=f"{api}/risk/proposals/{proposal.pk}/reject",
+            body={"reason": "no"},
+            missing_url=f"{api}/risk/proposals/99999999/reject",
+            outsider_user=b["commander_a"],
+        ),
+        ("GET", "/risk/areas/{area_id}/levels"): dict(
+            url=f"{api}/risk/areas/{city.street_b.id}/levels",
+            missing_url=f"{api}/risk/areas/99999999/levels",
+            outsider_user=analyst_a,
+        ),
+    }
+    for action in ("confirm", "dismiss", "escalate"):
+        cases[("POST", f"/alerts/{{alert_id}}/{action}")] = dict(
+            url=f"{api}/alerts/{new.pk}/{action}",
+            body={"reason": "outsider"},
+            missing_url=f"{api}/alerts/99999999/{action}",
+            outsider_user=analyst_a,
+        )
+    for action in ("publish", "update", "cancel"):
+        cases[("POST", f"/cap/alerts/{{alert_id}}/{action}")] = dict(
+            url=f"{api}/cap/alerts/{confirmed.pk}/{action}",
+            body={},
+            missing_url=f"{api}/cap/alerts/99999999/{action}",
+            outsider_user=analyst_a,
+        )
+    lists = {
+        ("GET", "/risk/rule-sets"): f"{api}/risk/rule-sets",
+        ("GET", "/risk/proposals"): f"{api}/risk/proposals?status=",
+        ("GET", "/risk/levels"): f"{api}/risk/levels",
+        ("GET", "/alerts"): f"{api}/alerts",
+    }
+    mine = {
+        key
+        for key in endpoints(earlywarning_router)
+        if key[1].startswith(("/risk", "/alerts", "/cap"))
+    }
+    assert mine == set(cases) | set(lists)
+    for (method, _), case in cases.items():
+        assert_hidden_from_outsiders(Client(), method, snapshot=snapshot, **case)
+    client = Client()
+    for url in lists.values():
+        assert client.get(url).status_code == 401, url
+    for user in (analyst_a, b["commander_a"]):
+        client.force_login(user)
+        for url in lists.values():
+            assert client.get(url).json() == [], url
+    assert snapshot()["earlywarning.RiskProposal"][0]["status"] == "pending"
+
+
+def test_earlywarning_series_endpoints_hide_other_districts(city, b, make_user):
+    """Every /indicators, /observations, /series, /detections and /rt route: anonymous is
+    401, and district A asking about district B's series gets the answer about no area at all
+    (a batch or file naming B's area: the answer about an unknown code); nothing changes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crisisgov.earlywarning import detection, series
+    from crisisgov.earlywarning.models import Alert, Detection, Observation, RtEstimate
+    from crisisgov.earlywarning.series_api import router as series_router
+    from crisisgov.kernel.actor import SYSTEM
+
+    series.indicators_sync()
+    day = dt.date(2026, 11, 20)
+    rows = [
+        series.ObservationRow("confirmed-cases", city.community_b.code,
+                              (day - dt.timedelta(days=i)).isoformat(), float(i % 4))
+        for i in range(20)
+    ]  # fmt: skip
+    series.observations_record(actor=SYSTEM, rows=rows, source="drill")
+    detection.evaluation_run(as_of=day)
+    assert Detection.objects.filter(area=city.district_b).exists()
+    snapshot = rows_snapshot(Observation, Detection, RtEstimate, Alert, AuditEntry)
+    analyst_a = make_user("analyst", city.district_a)
+    api = "/api/earlywarning"
+
+    def batch(code: str) -> dict:
+        return {"rows": [{"indicator": "confirmed-cases", "area": code, "period": "2026-11-20",
+                          "value": 1}]}  # fmt: skip
+
+    query = "indicator=confirmed-cases"
+    cases = {
+        ("POST", "/observations"): dict(
+            url=f"{api}/observations",
+            body=batch(city.community_b.code),
+            missing_body=batch("420199999999"),
+        ),
+        ("GET", "/series/{area_id}"): dict(
+            url=f"{api}/series/{city.district_b.id}?{query}",
+            missing_url=f"{api}/series/99999999?{query}",
+        ),
+        ("GET", "/series/{area_id}/history"): dict(
+            url=f"{api}/series/{city.community_b.id}/history?{query}&period=2026-11-20",
+            missing_url=f"{api}/series/99999999/history?{query}&period=2026-11-20",
+        ),
+        ("GET", "/detections/{area_id}"): dict(
+            url=f"{api}/detections/{city.district_b.id}?{query}",
+            missing_url=f"{api}/detections/99999999?{query}",
+        ),
+        ("GET", "/rt/{area_id}"): dict(
+            url=f"{api}/rt/{city.district_b.id}", missing_url=f"{api}/rt/99999999"
+        ),
+    }
+    mine = ("/indicators", "/observations", "/series", "/detections", "/rt")
+    routes = {k for k in endpoints(series_router) if k[1].startswith(mine)}
+    assert routes == set(cases) | {("GET", "/indicators"), ("POST", "/observations/upload")}
+    for (method, _), case in cases.items():
+        assert_hidden_from_outsiders(
+            Client(), method, outsider_user=analyst_a, snapshot=snapshot, **case
+        )
+    before = snapshot()
+    client = Client()
+    assert client.get(f"{api}/indicators").status_code == 401
+    upload = f"{api}/observations/upload"
+
+    def csv_file(code: str) -> SimpleUploadedFile:
+        text = f"indicator,area,period,value\nconfirmed-cases,{code},2026-11-20,1\n"
+        return SimpleUploadedFile("obs.csv", text.encode())
+
+    assert client.post(upload, {"file": csv_file(city.community_b.code)}).status_code == 401
+    client.force_login(analyst_a)
+    hidden = client.post(upload, {"file": csv_file(city.community_b.code)})
+    missing = client.post(upload, {"file": csv_file("420199999999")})
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json() == missing.json()
+    assert snapshot() == before

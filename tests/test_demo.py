@@ -39,7 +39,37 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
         ["case_report"] * 2 + ["material_stock"] * 2
     )
 
+    observations = _earlywarning_demo_checks(text)
+
     call_command("demo", "--no-serve", "--size", "tiny", stdout=io.StringIO(), stderr=io.StringIO())
+    assert _earlywarning_rows() == observations
     again = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
     assert again == counts and RoleAssignment.objects.count() == 8
     assert SharingAgreement.objects.count() == 2
+
+
+def _earlywarning_rows() -> tuple[int, int, int]:
+    from crisisgov.earlywarning.models import Alert, Observation, RtEstimate
+
+    return Observation.objects.count(), Alert.objects.count(), RtEstimate.objects.count()
+
+
+def _earlywarning_demo_checks(text: str) -> tuple[int, int, int]:
+    """A year of daily series per district (5,840 rows in the tiny city: 4 syndromic series
+    per district, 2 case series per community), the outbreak in the first district alarming,
+    its Rt above 1, and alerts in the inbox."""
+    from django.utils import timezone
+
+    from crisisgov.earlywarning.models import Alert, Observation, RtEstimate
+    from crisisgov.geo.facade import Level, areas_at_level
+
+    assert "Early warning: 5840 observations loaded" in text
+    assert Observation.objects.filter(source="drill", current=True).count() == 5840
+    first = areas_at_level(Level.DISTRICT)[0]
+    latest = RtEstimate.objects.get(
+        area_id=first.id, indicator__code="confirmed-cases", window_end=timezone.localdate()
+    )
+    assert latest.lower > 1
+    alerts = Alert.objects.filter(source="detector")
+    assert alerts.filter(area_path=first.path).exists()
+    return _earlywarning_rows()

@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from crisisgov.directory.api import router as directory_router
 from crisisgov.directory.facade import user_for_api_token
+from crisisgov.earlywarning.api import router as earlywarning_router
 from crisisgov.exchange.api import router as exchange_router
 from crisisgov.geo.api import router as geo_router
 from crisisgov.kernel.api import router as kernel_router
@@ -95,3 +96,4 @@ api.add_router("/kernel", kernel_router, tags=["kernel"])
 api.add_router("/geo", geo_router, tags=["geo"])
 api.add_router("/directory", directory_router, tags=["directory"])
 api.add_router("/exchange", exchange_router, tags=["exchange"])
+api.add_router("/earlywarning", earlywarning_router, tags=["earlywarning"])

@@ -23,6 +23,7 @@ class Environment:
     allowed_hosts: list[str]
     database_url: str
     redis_url: str
+    mqtt_url: str
     pii_keys: str
     pii_key_file: str
     blind_index_key: str
@@ -45,6 +46,7 @@ def read_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         ],
         database_url=environ.get("DATABASE_URL", ""),
         redis_url=environ.get("REDIS_URL", ""),
+        mqtt_url=environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"),
         pii_keys=environ.get("CRISISGOV_PII_KEYS", ""),
         pii_key_file=environ.get("CRISISGOV_PII_KEY_FILE", ""),
         blind_index_key=environ.get("CRISISGOV_BLIND_INDEX_KEY", ""),

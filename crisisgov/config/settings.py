@@ -141,6 +141,7 @@ PII_KEYS = ENV.pii_keys
 PII_KEY_FILE = ENV.pii_key_file or (str(VAR_DIR / "dev-pii-keys.json") if not PRODUCTION else "")
 BLIND_INDEX_KEY = ENV.blind_index_key
 REDIS_URL = ENV.redis_url
+MQTT_URL = ENV.mqtt_url  # the broker the sensor listener subscribes to
 
 LOGGING = {
     "version": 1,

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("exchange/", include("crisisgov.exchange.urls")),
+    path("earlywarning/", include("crisisgov.earlywarning.urls")),
     path("", include("crisisgov.dashboard.urls")),
 ]

@@ -8,6 +8,7 @@ from enum import StrEnum
 from django.utils.translation import gettext_lazy as _
 
 from crisisgov.directory.permissions import DirectoryPermission as D
+from crisisgov.earlywarning.facade import EarlyWarningPermission as W
 from crisisgov.exchange.facade import ExchangePermission as X
 from crisisgov.geo.facade import GeoPermission as G
 from crisisgov.kernel.permissions import KernelPermission as K
@@ -44,6 +45,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             D.EDIT_ORGANISATION,
             D.VIEW_PERSON,
             X.VIEW_DATASET,
+            W.VIEW_SIGNALS,
+            W.TRIAGE_ALERTS,
+            W.DECIDE_RISK_LEVELS,  # the official who approves or rejects risk-level changes
         }
     ),
     # A department's officer runs its datasets (org-bound roles: only their own department's).
@@ -58,9 +62,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             X.REQUEST_ACCESS,
             X.READ_SHARED,
             X.REVIEW_LINKS,  # decides the master person index's doubtful pairs in its area
+            W.VIEW_SIGNALS,
+            W.REPORT_OBSERVATIONS,
+            W.MANAGE_SENSORS,
         }
     ),
-    Role.ANALYST: frozenset({G.VIEW_AREA, D.VIEW_ORGANISATION, X.VIEW_DATASET}),
+    # The epidemiologist of the command centre: watches the signals, triages alerts, tunes
+    # the risk rules; an official decides the levels.
+    Role.ANALYST: frozenset(
+        {
+            G.VIEW_AREA,
+            D.VIEW_ORGANISATION,
+            X.VIEW_DATASET,
+            W.VIEW_SIGNALS,
+            W.REPORT_OBSERVATIONS,
+            W.TRIAGE_ALERTS,
+            W.MANAGE_RISK_RULES,
+        }
+    ),
     # Grid workers call and visit residents: they see and correct their grid's records, and
     # enter records for their grid through the district's entry forms (collect once).
     Role.GRID_WORKER: frozenset(

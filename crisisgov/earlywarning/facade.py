@@ -1,1 +1,192 @@
 """What other apps may use of the early warning app."""
+
+from crisisgov.earlywarning.permissions import EarlyWarningPermission
+
+__all__ = ["EarlyWarningPermission"]
+
+
+# --- risk levels: what citizen services, response and the dashboard read ----------------------
+
+import datetime as _dt  # noqa: E402
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+
+@_dataclass(frozen=True)
+class RiskLevelInfo:
+    """An approved risk level of an area, valid from `valid_from` until `valid_to` (None: in
+    force)."""
+
+    area_id: int
+    area_path: str
+    level: str  # low | medium | high
+    version: int
+    valid_from: _dt.datetime
+    valid_to: _dt.datetime | None
+
+
+def _risk_info(row) -> RiskLevelInfo:  # type: ignore[no-untyped-def]
+    return RiskLevelInfo(
+        area_id=row.area_id,
+        area_path=row.area_path,
+        level=row.level,
+        version=row.version,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+def risk_level_of(area_path: str, at: _dt.datetime | None = None) -> RiskLevelInfo | None:
+    """The level in force at `at` (default now) for the area, or else for its nearest ancestor
+    with a level; None when no level covers it (read it as low)."""
+    from django.db.models import Q
+    from django.db.models.functions import Length
+    from django.utils import timezone
+
+    from crisisgov.earlywarning.models import RiskLevel
+    from crisisgov.geo.facade import PATH_DIGITS
+
+    at = at or timezone.now()
+    paths = [area_path[:d] for d in sorted(PATH_DIGITS.values()) if d <= len(area_path)]
+    row = (
+        RiskLevel.objects.filter(area_path__in=paths, valid_from__lte=at)
+        .filter(Q(valid_to=None) | Q(valid_to__gt=at))
+        .order_by(Length("area_path").desc())
+        .first()
+    )
+    return _risk_info(row) if row else None
+
+
+def risk_levels_under(path: str) -> list[RiskLevelInfo]:
+    """Every level in force in the subtree of `path` (for maps), in path order."""
+    from crisisgov.earlywarning.models import RiskLevel
+
+    rows = RiskLevel.objects.filter(area_path__under=path, valid_to=None).order_by("area_path")
+    return [_risk_info(r) for r in rows]
+
+
+def risk_demo_prepare(as_of: _dt.date) -> int:
+    """For drills: seed the default rule sets and evaluate them as of `as_of`; returns how
+    many proposals now wait for a decision."""
+    from crisisgov.earlywarning.models import ProposalStatus, RiskProposal, RiskRuleSet
+    from crisisgov.earlywarning.risk import risk_evaluate, risk_rules_seed_default
+
+    risk_rules_seed_default()
+    for rule_set_id in RiskRuleSet.objects.filter(active=True).values_list("pk", flat=True):
+        risk_evaluate(rule_set_id=rule_set_id, as_of=as_of)
+    return RiskProposal.objects.filter(status=ProposalStatus.PENDING).count()
+
+
+__all__ += ["RiskLevelInfo", "risk_demo_prepare", "risk_level_of", "risk_levels_under"]
+
+
+# --- indicator series: what the drills feed and read ---------------------------------------
+
+
+def indicators_ensure() -> None:
+    """Create the built-in indicators (and their default detectors) when missing."""
+    from crisisgov.earlywarning.series import indicators_ensure as ensure
+
+    ensure()
+
+
+def drill_observations_exist() -> bool:
+    from crisisgov.earlywarning.models import Observation
+
+    return Observation.objects.filter(source="drill").exists()
+
+
+def observations_drill_load(rows: list[tuple[str, str, str, float]]) -> int:
+    """For drills: store (indicator code, area code, period, value) rows as the system, in
+    batches (each all or nothing); returns how many were new or revised."""
+    from crisisgov.earlywarning.series import MAX_BATCH_ROWS, ObservationRow, observations_record
+    from crisisgov.kernel.actor import SYSTEM
+
+    stored = 0
+    for i in range(0, len(rows), MAX_BATCH_ROWS):
+        batch = [ObservationRow(*row) for row in rows[i : i + MAX_BATCH_ROWS]]
+        result = observations_record(actor=SYSTEM, rows=batch, source="drill")
+        stored += result.created + result.revised
+    return stored
+
+
+def signals_evaluate(*, as_of: _dt.date | None = None, force: bool = False) -> int:
+    """Run the detectors and Rt per district (only on new observations unless `force`)."""
+    from crisisgov.earlywarning.detection import evaluation_run
+
+    return evaluation_run(as_of=as_of, force=force)
+
+
+@_dataclass(frozen=True)
+class SignalsSummary:
+    alarms_last_week: int
+    detector_alerts: int
+    highest_rt: float | None  # the latest Rt of the district where it is highest
+    highest_rt_area_path: str
+
+
+def signals_summary(as_of: _dt.date) -> SignalsSummary:
+    """Unscoped, for the demo's console: alarms of the last 7 days, detector alerts, top Rt."""
+    from crisisgov.earlywarning.models import Alert, Detection, RtEstimate
+    from crisisgov.earlywarning.series import local_midnight
+
+    week = local_midnight(as_of - _dt.timedelta(days=6))
+    alarms = Detection.objects.filter(alarm=True, period_start__gte=week).count()
+    alerts = Alert.objects.filter(source="detector").count()
+    top = RtEstimate.objects.filter(window_end=as_of, mean__isnull=False).order_by("-mean").first()
+    return SignalsSummary(alarms, alerts, top.mean if top else None, top.area_path if top else "")
+
+
+__all__ += [
+    "SignalsSummary",
+    "drill_observations_exist",
+    "indicators_ensure",
+    "observations_drill_load",
+    "signals_evaluate",
+    "signals_summary",
+]
+
+
+# --- sensors: what the drills register ---------------------------------------------------------
+
+
+@_dataclass(frozen=True)
+class SensorSpec:
+    """A sensor to register for a drill (thresholds in the indicator's unit)."""
+
+    code: str
+    name: str
+    indicator_code: str
+    area_id: int
+    low_threshold: float | None = None
+    high_threshold: float | None = None
+    interval_seconds: int = 30
+
+
+def sensors_ensure(specs: list[SensorSpec]) -> list[str]:
+    """For drills: register (as the system, audited) the sensors whose code is not yet taken;
+    returns the codes registered now."""
+    from crisisgov.earlywarning.models import Sensor
+    from crisisgov.earlywarning.sensors import sensor_create
+    from crisisgov.kernel.actor import SYSTEM
+
+    codes = [s.code for s in specs]
+    taken = set(Sensor.objects.filter(code__in=codes).values_list("code", flat=True))
+    created = []
+    for spec in specs:
+        if spec.code in taken:
+            continue
+        sensor_create(
+            actor=SYSTEM,
+            code=spec.code,
+            indicator_code=spec.indicator_code,
+            area_id=spec.area_id,
+            name=spec.name,
+            low_threshold=spec.low_threshold,
+            high_threshold=spec.high_threshold,
+            interval_seconds=spec.interval_seconds,
+        )
+        created.append(spec.code)
+    return created
+
+
+__all__ += ["SensorSpec", "sensors_ensure"]

@@ -92,3 +92,44 @@ def dataset_publish(*, dataset_id: int, dimensions: list[str]) -> None:
     from crisisgov.kernel.actor import SYSTEM
 
     publish(actor=SYSTEM, dataset_id=dataset_id, open=True, dimensions=dimensions)
+
+
+def case_report_counts(*, under: str = "") -> list[tuple[str, str, str, int]]:
+    """Unscoped, for the early-warning series: (community path, report_date, case_type, count)
+    of the case-report records of every dataset, in one GROUP BY. Records filed at an area
+    above a community cannot be placed in one and are left out; so are those without a
+    report date."""
+    from django.db.models import Count
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Length, Substr
+
+    from crisisgov.exchange.models import Record
+    from crisisgov.geo.facade import PATH_DIGITS, Level
+
+    digits = PATH_DIGITS[Level.COMMUNITY]
+    records = Record.objects.filter(dataset__schema__name="case_report")
+    if under:
+        records = records.filter(area_path__under=under)
+    rows = (
+        records.annotate(
+            depth=Length("area_path"),
+            community=Substr("area_path", 1, digits),
+            day=KT("data__report_date"),
+            kind=KT("data__case_type"),
+        )
+        .filter(depth__gte=digits, day__isnull=False)
+        .values_list("community", "day", "kind")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    # (An empty report date is dropped here: comparing a JSON text with "" in SQL is not
+    # portable to SQLite.)
+    return [(community, day, kind, count) for community, day, kind, count in rows if day]
+
+
+def dataset_standard_and_area(dataset_id: int) -> tuple[str, str] | None:
+    """Unscoped: (standard name, area path) of a dataset, for outbox handlers of other apps."""
+    from crisisgov.exchange.models import Dataset
+
+    row = Dataset.objects.filter(pk=dataset_id).values_list("schema__name", "area_path").first()
+    return (row[0], row[1]) if row else None

@@ -1,20 +1,7 @@
 from django.urls import path, register_converter
 
 from crisisgov.exchange import correction_views, form_views, opendata_views, views
-
-
-class IdConverter:
-    """A database id of at most 18 digits: a longer number is no page (404), never an
-    overflow in the database."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
+from crisisgov.kernel.http import IdConverter
 
 register_converter(IdConverter, "xid")
 

@@ -147,3 +147,16 @@ def area_paths_for_codes(codes: list[str]) -> dict[str, str]:
     from crisisgov.geo.models import Area
 
     return dict(Area.objects.filter(code__in=codes).values_list("code", "path"))
+
+
+def area_geometries(area_ids: list[int]) -> dict[int, dict | None]:
+    """Unscoped: {area id: GeoJSON geometry (WGS 84 lon/lat) or None}. For published outputs
+    such as CAP alerts and public risk maps, whose areas are public by nature."""
+    from crisisgov.geo.models import Area
+
+    return dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "geometry"))
+
+
+def area_geometry(area_id: int) -> dict | None:
+    """Unscoped: one area's GeoJSON geometry, or None (see `area_geometries`)."""
+    return area_geometries([area_id]).get(area_id)

@@ -30,3 +30,16 @@ def not_found_as_404(view: View) -> View:
             raise Http404(exc.message) from exc
 
     return wrapper
+
+
+class IdConverter:
+    """A database id of at most 18 digits: a longer number is no page (404), never an
+    overflow in the database."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from django import template
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from crisisgov.directory import facade as directory
+from crisisgov.earlywarning.facade import EarlyWarningPermission
+from crisisgov.exchange.facade import ExchangePermission
 
 register = template.Library()
 
@@ -24,3 +28,27 @@ def actor_roles(request: HttpRequest) -> str:
             labels.append(label)
     # Translators: separates role names in the header; Chinese uses the enumeration comma.
     return gettext(", ").join(labels)
+
+
+# The top bar's links: each shown only to those whose roles open the page behind it.
+_NAV = (
+    ("exchange:catalogue", _("Data catalogue"), tuple(ExchangePermission)),
+    ("exchange:forms", _("Entry forms"), (ExchangePermission.SUBMIT_RECORDS,)),
+    ("earlywarning:signals", _("Signals"), (EarlyWarningPermission.VIEW_SIGNALS,)),
+    ("earlywarning:alerts", _("Alerts"), (EarlyWarningPermission.VIEW_SIGNALS,)),
+    ("earlywarning:risk", _("Risk levels"), (EarlyWarningPermission.VIEW_SIGNALS,)),
+    ("earlywarning:sensors", _("Sensors"), (EarlyWarningPermission.VIEW_SIGNALS,)),
+)
+
+
+@register.simple_tag
+def nav_links(request: HttpRequest) -> list[tuple[str, str]]:
+    """(url, label) of the pages the acting user may open from the top bar."""
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return []
+    return [
+        (reverse(name), str(label))
+        for name, label, permissions in _NAV
+        if actor.is_system or any(actor.can(p) for p in permissions)
+    ]

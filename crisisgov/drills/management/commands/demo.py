@@ -9,7 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from crisisgov.directory.facade import demo_accounts_ensure
+from crisisgov.drills.earlywarning_demo import earlywarning_demo_ensure
 from crisisgov.drills.exchange_demo import exchange_demo_ensure
+from crisisgov.drills.risk_demo import risk_demo_ensure
+from crisisgov.drills.sensors_demo import sensors_demo_ensure
 from crisisgov.geo.facade import Level, areas_at_level
 
 
@@ -33,6 +36,12 @@ class Command(BaseCommand):
             call_command("city", "generate", "--seed", str(seed), "--size", size)
         for line in exchange_demo_ensure():
             self.stdout.write(line)
+        for line in earlywarning_demo_ensure(seed=seed):  # a year of series, an outbreak
+            self.stdout.write(line)
+        for line in risk_demo_ensure():  # after the outbreak: it evaluates the demo's data
+            self.stdout.write(line)
+        for line in sensors_demo_ensure():
+            self.stdout.write(line)
         accounts = demo_accounts_ensure()
         self.stdout.write("\nDemo accounts (passwords are new on every run):")
         for account in accounts:
@@ -41,4 +50,4 @@ class Command(BaseCommand):
                 f" {account.area.name_en}"
             )
         if not no_serve:
-            call_command("serve", bind=bind, with_worker=True)
+            call_command("serve", bind=bind, with_worker=True, with_sensors=True)

@@ -4,12 +4,25 @@ per request), static files from whitenoise, the outbox worker beside it if asked
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+
+def _broker_answers(url: str) -> bool:
+    """A TCP probe (the kernel knows no MQTT): does anything listen at the broker's address?"""
+    parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 1883), 1.0):
+            return True
+    except OSError:
+        return False
 
 
 class Command(BaseCommand):
@@ -22,14 +35,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-worker", action="store_true", help="also run `crisisgov worker` beside it"
         )
+        parser.add_argument(
+            "--with-sensors",
+            action="store_true",
+            help="also run `crisisgov sensors listen` and `sensors simulate` when the MQTT "
+            "broker (MQTT_URL) answers",
+        )
 
     def handle(
-        self, *args: Any, bind: str, workers: int, threads: int, with_worker: bool, **options: Any
+        self,
+        *args: Any,
+        bind: str,
+        workers: int,
+        threads: int,
+        with_worker: bool,
+        with_sensors: bool = False,
+        **options: Any,
     ) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         helpers = []
         if with_worker:
             helpers.append(subprocess.Popen([sys.executable, "-m", "crisisgov", "worker"]))  # noqa: S603
+        if with_sensors and _broker_answers(settings.MQTT_URL):
+            for action in ("listen", "simulate"):
+                helpers.append(
+                    subprocess.Popen([sys.executable, "-m", "crisisgov", "sensors", action])  # noqa: S603
+                )
+        elif with_sensors:
+            self.stdout.write(f"No MQTT broker at {settings.MQTT_URL}: no simulated sensors")
         command = [
             sys.executable,
             "-m",
