@@ -10,13 +10,13 @@ Usage: `make bench` or `python -m benchmarks exchange_import [rows=1000000]`.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from benchmarks.bench_exchange_validation import _options, _write_file
+from benchmarks.legs import leg_env, run_leg
 from crisisgov.exchange.tableschema import load_standard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,20 +26,8 @@ PG_URL = os.environ.get(
 
 
 def _leg(name: str, path: Path, database_url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRISISGOV_", "DATABASE_"))}
-    env |= {"CRISISGOV_VAR_DIR": str(ROOT / "var/bench/exchange"), "DATABASE_URL": database_url}
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.exchange_import_leg", name, str(path)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        print(out.stdout[-2000:], out.stderr[-4000:])
-        raise SystemExit(f"the {name} leg failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    env = leg_env(database_url, "var/bench/exchange")
+    return run_leg("benchmarks.exchange_import_leg", [name, str(path)], env, name)
 
 
 def main(argv: list[str]) -> None:

@@ -11,11 +11,12 @@ when they already hold a city of that size and seed.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from benchmarks.legs import leg_env, run_leg
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -44,22 +45,11 @@ def main(argv: list[str]) -> None:
     else:
         print("PostgreSQL does not answer: only the SQLite leg runs")
     for name, url in legs:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CRISISGOV_", "DATABASE_"))}
-        env |= {"CRISISGOV_VAR_DIR": str(ROOT / "var/bench" / size), "DATABASE_URL": url}
+        env = leg_env(url, f"var/bench/{size}")
         if url:
             _ensure_pg_database(url)
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.scoping_leg", size, str(SEED), repeats],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            print(out.stdout, out.stderr)
-            raise SystemExit(f"the {name} leg failed")
-        _report(name, json.loads(out.stdout.strip().splitlines()[-1]))
+        args = [size, str(SEED), repeats]
+        _report(name, run_leg("benchmarks.scoping_leg", args, env, name))
 
 
 def _ensure_pg_database(url: str) -> None:

@@ -16,7 +16,6 @@ Usage: `python -m benchmarks sensor_ingestion [readings=100000] [baseline=20000]
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_exchange_validation import _options
+from benchmarks.legs import leg_env, run_leg
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get(
@@ -61,30 +61,9 @@ def _own_broker(directory: Path) -> tuple[subprocess.Popen, str]:
 
 
 def _leg(kind: str, url: str, readings: int, sensors: int, database_url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRISISGOV_", "DATABASE_"))}
-    env |= {"CRISISGOV_VAR_DIR": str(ROOT / "var/bench/sensors"), "DATABASE_URL": database_url}
-    env["CRISISGOV_LOG_LEVEL"] = "WARNING"
-    out = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.sensor_ingestion_leg",
-            "listen",
-            kind,
-            url,
-            str(readings),
-            str(sensors),
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        print(out.stdout[-2000:], out.stderr[-4000:])
-        raise SystemExit(f"the {kind} leg failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    env = leg_env(database_url, "var/bench/sensors", CRISISGOV_LOG_LEVEL="WARNING")
+    args = ["listen", kind, url, str(readings), str(sensors)]
+    return run_leg("benchmarks.sensor_ingestion_leg", args, env, kind)
 
 
 def main(argv: list[str]) -> None:
