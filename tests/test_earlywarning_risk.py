@@ -89,7 +89,7 @@ def test_the_level_is_the_highest_rule_that_fires_and_the_explanation_lists_ever
     first = verdict.explanation["rules"][0]
     assert (first["value"], first["threshold"], first["operator"], first["fired"]) == (
         3.0,
-        10,
+        50,
         ">=",
         False,
     )
@@ -99,17 +99,17 @@ def test_the_level_is_the_highest_rule_that_fires_and_the_explanation_lists_ever
 
 
 def test_evaluation_proposes_changes_from_observations_rt_and_alarms(city, rule_set, cases):
-    observe(cases, city.community_a, TODAY, 6)
+    observe(cases, city.community_a, TODAY, 46)
     observe(cases, city.community_a, TODAY - dt.timedelta(days=13), 4)  # first day of window
-    observe(cases, city.community_a, TODAY - dt.timedelta(days=14), 50)  # before it
-    observe(cases, city.community_a, TODAY + dt.timedelta(days=1), 50)  # after it
+    observe(cases, city.community_a, TODAY - dt.timedelta(days=14), 500)  # before it
+    observe(cases, city.community_a, TODAY + dt.timedelta(days=1), 500)  # after it
     proposals = risk.risk_evaluate(rule_set_id=rule_set.pk, as_of=TODAY)
     assert [(p.area_path, p.current_level, p.proposed_level) for p in proposals] == [
         (city.district_a.path, "", "high")
     ]
     explanation = proposals[0].explanation
     assert explanation["fired"] == [0, 2]
-    assert [r["value"] for r in explanation["rules"]] == [10.0, None, 10.0, 0.0]
+    assert [r["value"] for r in explanation["rules"]] == [50.0, None, 50.0, 0.0]
     assert (explanation["rule_set"], explanation["as_of"]) == (
         risk.DEFAULT_RULE_SET_NAME,
         "2026-03-20",
@@ -189,7 +189,7 @@ def test_clusters_count_communities_over_the_minimum(city, cases):
 
 
 def test_a_new_computation_supersedes_the_pending_proposal(city, rule_set, cases):
-    observe(cases, city.community_a, TODAY, 12)
+    observe(cases, city.community_a, TODAY, 52)
     [high] = risk.risk_evaluate(rule_set_id=rule_set.pk, as_of=TODAY)
     # Fourteen days later only the 2 cases of the last week remain in the 14-day window.
     later = TODAY + dt.timedelta(days=14)
@@ -211,7 +211,7 @@ def test_approval_versions_the_level_publishes_audits_and_raises_an_alert(
     city, rule_set, cases, make_user, actor_of
 ):
     official = actor_of(make_user("commander", city.district_a))
-    observe(cases, city.community_a, TODAY, 12)
+    observe(cases, city.community_a, TODAY, 52)
     [proposal] = risk.risk_evaluate(rule_set_id=rule_set.pk, as_of=TODAY)
     first = risk_decisions.risk_proposal_approve(
         actor=official, proposal_id=proposal.pk, reason="agreed"

@@ -34,8 +34,8 @@ WEEKLY = {
 }
 # Daily background per district and how strongly each indicator follows the outbreak's cases.
 BASELINE = {
-    "confirmed-cases": (1.5, 1.0),
-    "suspected-cases": (3.0, 1.5),
+    "confirmed-cases": (0.3, 1.0),  # sporadic: a quiet district stays below "high"
+    "suspected-cases": (0.8, 1.5),
     "fever-clinic-visits": (40.0, 3.0),
     "antipyretic-sales": (60.0, 4.0),
     "school-absenteeism": (25.0, 1.5),

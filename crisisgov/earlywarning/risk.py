@@ -58,8 +58,10 @@ MAX_WINDOW_DAYS = 366
 MAX_RULES = 50
 OPEN_ALARM_STATUSES = (AlertStatus.NEW, AlertStatus.CONFIRMED, AlertStatus.ESCALATED)
 
-# The default rules of a city's districts (seeded by `risk_rules_seed_default`):
-# high when 10 or more confirmed cases in 14 days or Rt's lower bound is above 1;
+# The default rules of a city's districts (seeded by `risk_rules_seed_default`), after the
+# national scheme of February 2020 (high: more than 50 cases, medium: new cases within 14 days,
+# low: none for 14 days) with the window made explicit and a growing epidemic counted as high:
+# high when 50 or more confirmed cases in 14 days or Rt's lower bound is above 1;
 # medium on any case in 14 days or an open detector alarm; low otherwise.
 DEFAULT_RULE_SET_NAME = "default district rules"
 DEFAULT_RULES = [
@@ -69,7 +71,7 @@ DEFAULT_RULES = [
         "indicator": "confirmed-cases",
         "window_days": 14,
         "operator": ">=",
-        "threshold": 10,
+        "threshold": 50,
     },
     {
         "level": "high",

@@ -40,7 +40,7 @@ def test_an_official_approves_a_proposal_from_the_risk_map(
         area=city.community_a,
         area_path=city.community_a.path,
         period_start=timezone.make_aware(dt.datetime.combine(today, dt.time.min)),
-        value=12,
+        value=52,
         source="drill",
     )
     risk.risk_rules_seed_default()
@@ -58,7 +58,7 @@ def test_an_official_approves_a_proposal_from_the_risk_map(
         card = f"article.proposal[data-proposal-id='{proposal.pk}']"
         assert page.inner_text("#proposal-count") == "1"
         fired = page.locator(f"{card} tr[data-fired=true]").count()
-        assert fired == 2  # 12 cases: both the high and the medium case-count rules
+        assert fired == 2  # 52 cases: both the high and the medium case-count rules
         page.screenshot(path=str(screenshots / "risk-map.png"), full_page=True)
 
         # Rejecting without a reason: the browser itself refuses to send the form.

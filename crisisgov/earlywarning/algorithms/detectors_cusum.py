@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .detectors_common import Detection, as_counts, monitored_points
+from .detectors_glm import DOUBLE_EPS, fit_quasi_poisson
 
 
 def cusum(
@@ -13,23 +14,32 @@ def cusum(
     points,
     k: float = 1.04,
     h: float = 2.26,
-    m: float | np.ndarray | None = None,
+    m: float | np.ndarray | str | None = None,
     trans: str = "standard",
     alpha: float = 0.1,
+    freq: int = 52,
 ) -> Detection:
     """The CUSUM of surveillance's algo.cusum(): S_t = max(0, S_{t-1} + z_t - k), an alarm when
-    S_t >= h, z_t the count standardised by `trans` around the in-control mean m (by default
-    the mean of all counts before the monitored range). expected is m, score is S_t; the bound
-    is the count that would have raised the alarm (0 where R's is NA)."""
+    S_t >= h, z_t the count standardised by `trans` around the in-control mean m: by default
+    the mean of all counts before the monitored range, with m="glm" the prediction of a
+    Poisson GLM with one seasonal harmonic of period `freq` fitted to those counts. expected is
+    m, score is S_t; the bound is the count that would have raised the alarm (0 where R's is
+    NA)."""
     x = as_counts(counts)
     points = monitored_points(points, 0, x.shape[1])
     if np.any(np.diff(points) != 1):
         raise ValueError("the CUSUM needs a contiguous range")
+    if (m is None or isinstance(m, str)) and points[0] == 0:
+        raise ValueError("the CUSUM needs at least one point before the range to learn m")
     if m is None:
-        if points[0] == 0:
-            raise ValueError("the CUSUM needs at least one point before the range to learn m")
         m = x[:, : points[0]].mean(axis=1)
-    m = np.broadcast_to(np.asarray(m, dtype=float).reshape(-1, 1), (x.shape[0], 1))
+    if isinstance(m, str):
+        if m != "glm":
+            raise ValueError(f"m must be a number or glm, not {m!r}")
+        m = _seasonal_mean(x[:, : points[0]], points, freq)
+    m = np.asarray(m, dtype=float)
+    m = m.reshape(-1, 1) if m.ndim <= 1 else m
+    m = np.broadcast_to(m, (x.shape[0], m.shape[1]))
     y = x[:, points]
     with np.errstate(divide="ignore", invalid="ignore"):
         standardised = {
@@ -71,6 +81,22 @@ def cusum(
         alarm = np.where(np.isnan(current), np.nan, (current >= h).astype(float))
     expected = np.broadcast_to(m, current.shape).copy()
     return Detection(points, expected, upper, alarm, current)
+
+
+def _seasonal_mean(training: np.ndarray, points: np.ndarray, freq: int) -> np.ndarray:
+    """algo.cusum's m="glm": log E[x_t] = a + b cos(2 pi t / freq) + c sin(2 pi t / freq) fitted
+    by Poisson maximum likelihood to the training counts (missing ones left out), predicted
+    at the monitored points. R counts t from the data's start week; a shift of t only rotates
+    the harmonic, so the prediction does not depend on it."""
+
+    def harmonic(t: np.ndarray) -> np.ndarray:
+        angle = 2 * np.pi / freq * (t + 1.0)
+        return np.column_stack([np.ones(len(t)), np.cos(angle), np.sin(angle)])
+
+    used = ~np.isnan(training)
+    fit = fit_quasi_poisson(harmonic(np.arange(training.shape[1])), training, used.astype(float))
+    with np.errstate(over="ignore"):
+        return np.maximum(np.exp(fit.coef @ harmonic(points).T), DOUBLE_EPS)
 
 
 def _power_or_zero(base: np.ndarray) -> np.ndarray:

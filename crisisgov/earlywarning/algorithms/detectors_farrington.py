@@ -104,6 +104,7 @@ def farrington(
     *,
     dates: np.ndarray | None = None,
     freq: int = 52,
+    population=None,
     b: int = 5,
     w: int = 3,
     reweight: bool = True,
@@ -111,21 +112,28 @@ def farrington(
     trend: bool = True,
     limit54: tuple[int, int] = (5, 4),
     powertrans: str = "2/3",
+    population_offset: bool = False,
     points=None,
 ) -> Detection:
     """The original Farrington method, as surveillance's algo.farrington() (fitFun
-    algo.farrington.fitGLM.fast).
+    algo.farrington.fitGLM.fast, or with population_offset algo.farrington.fitGLM.populationOffset).
 
     For each monitored point: a quasi-Poisson GLM with a linear trend on the counts within w of
-    the same point 1..b years back; the trend kept only if b >= 3, significant at 5% and not
+    the same point 1..b years back (with population_offset, on the rate per head of population:
+    log(population) is the offset); the trend kept only if b >= 3, significant at 5% and not
     extrapolating above the largest baseline count; the bound the upper end of the two-sided
     (1 - alpha) prediction interval on the `powertrans` scale. expected is the prediction; score
     is (x - expected) / (bound - expected), alarming above 1, set to 0 (as the bound) when the
     last limit54[1] points hold fewer than limit54[0] cases.
+
+    A missing reference count stops R, except with the population offset and no reweighting,
+    where R's glm() leaves it out (and stops only if the trend then has to be weighed against
+    the largest baseline count).
     """
     _check_farrington_args(b, w, limit54, freq, dates)
     x = as_counts(counts)
     n_series, n = x.shape
+    log_population = _log_population(population, x.shape) if population_offset else None
     points = monitored_points(points, freq * b - w - 1, n)
     shape = (n_series, len(points))
     expected, upper, alarm, score = (np.full(shape, np.nan) for _ in range(4))
@@ -134,34 +142,54 @@ def farrington(
         if idx.size == 0:
             raise ValueError(f"time point {k + 1}: no reference values exist; start later")
         y = x[:, idx]
-        if np.isnan(y).any():
+        used = ~np.isnan(y)
+        if not used.all() and (log_population is None or reweight):
             raise ValueError(
                 f"time point {k + 1}: the original Farrington method needs every "
                 "reference count (R stops here); use farrington-flexible"
             )
-        used = np.ones_like(y, dtype=bool)
+        y = np.where(used, y, 0.0)
+        offset = None if log_population is None else log_population[:, idx]
+        offset0 = 0.0 if log_population is None else log_population[:, k]
         wtime = idx + 1.0  # R's time covariate is the 1-based index
         centre = wtime.mean()  # centred for conditioning; the fit does not change
         plain = np.ones((len(idx), 1))
         sloped = np.column_stack([plain, wtime - centre])
         # algo.farrington's weights use a residual threshold of 1 (the flexible one's is 2.58).
-        flat = _fit_farrington_glm(plain, y, used, None, reweight=reweight, weights_threshold=1)
+        flat = _fit_farrington_glm(plain, y, used, offset, reweight=reweight, weights_threshold=1)
         model_phi = flat.phi
-        eta0, var0 = flat.fit.predict_link(np.array([1.0]))
-        if trend and b >= 3:  # R fits the trend for b < 3 too, only to drop it
-            slope = _fit_farrington_glm(
-                sloped, y, used, None, reweight=reweight, weights_threshold=1
-            )
+        eta0, var0 = flat.fit.predict_link(np.array([1.0]), offset0)
+        keep = stuck = np.zeros(n_series, dtype=bool)
+        # R fits the trend for b < 3 too, only to drop it; that matters only with the offset,
+        # where a trend fit that does not converge leaves R with another model.
+        if trend and (b >= 3 or log_population is not None):
+            if log_population is None:
+                slope = _fit_farrington_glm(
+                    sloped, y, used, None, reweight=reweight, weights_threshold=1
+                )
+            else:
+                slope, fallback, stuck = _fit_offset_trend_glm(
+                    sloped, plain, y, used, offset, reweight=reweight, k=k
+                )
             x0 = np.array([1.0, k + 1 - centre])
-            eta_t, var_t = slope.fit.predict_link(x0)
-            keep = (
-                slope.first_converged
-                & (b >= 3)
-                & (slope.fit.p_value(1) < 0.05)
-                & (_mean_of(eta_t) <= y.max(axis=1))
-            )
+            eta_t, var_t = slope.fit.predict_link(x0, offset0)
+            with np.errstate(invalid="ignore"):
+                significant = slope.first_converged & (b >= 3) & (slope.fit.p_value(1) < 0.05)
+            if (significant & ~used.all(axis=1)).any():
+                # R's max(response) is NA then, and its if() stops.
+                raise ValueError(
+                    f"time point {k + 1}: a significant trend cannot be checked against a "
+                    "missing reference count (R stops here)"
+                )
+            keep = significant & (_mean_of(eta_t) <= y.max(axis=1))
             eta0, var0 = _pick(keep, eta_t, eta0), _pick(keep, var_t, var0)
             model_phi = _pick(keep, slope.phi, flat.phi)
+            if stuck.any():
+                eta_f, var_f = fallback.predict_link(np.array([1.0]))
+                eta0, var0 = _pick(stuck, eta_f, eta0), _pick(stuck, var_f, var0)
+                model_phi = _pick(stuck, np.maximum(fallback.dispersion, 1), model_phi)
+        if log_population is not None and (~keep & ~stuck & ~flat.first_converged).any():
+            raise ValueError(f"time point {k + 1}: the GLM does not converge (R gives up)")
         mu0 = _mean_of(eta0)
         se = np.sqrt(var0 * model_phi) * mu0
         bound = _power_interval(mu0, se, model_phi, 1 - alpha / 2, powertrans)
@@ -174,6 +202,55 @@ def farrington(
         alarm[:, column] = r_greater(x_score, np.ones_like(x_score))
         score[:, column] = x_score
     return Detection(points, expected, upper, alarm, score)
+
+
+def _fit_offset_trend_glm(
+    sloped: np.ndarray,
+    plain: np.ndarray,
+    y: np.ndarray,
+    used: np.ndarray,
+    offset: np.ndarray,
+    *,
+    reweight: bool,
+    k: int,
+) -> tuple[_Model, QuasiPoissonFit, np.ndarray]:
+    """algo.farrington.fitGLM.populationOffset with the trend, quirks included.
+
+    Where the first fit does not converge, R refits without the trend and (a slip) without the
+    offset too. With reweight it then returns to the trend model with the offset, weighted by
+    that refit's residuals; without, it keeps the refit. Returns the trend model (its
+    first_converged: whether R's model has the trend), the refit, and where R keeps the refit.
+    """
+    prior = used.astype(float)
+    first = fit_quasi_poisson(sloped, y, prior, offset)
+    fallback = fit_quasi_poisson(plain, y, prior, None)
+    stuck = ~first.converged
+    if (stuck & ~fallback.converged).any():
+        raise ValueError(f"time point {k + 1}: the GLM does not converge (R gives up)")
+    if not reweight:
+        return _Model(first, np.maximum(first.dispersion, 1), ~stuck, first.dispersion), (
+            fallback
+        ), stuck
+    phi = np.maximum(np.where(stuck, fallback.dispersion, first.dispersion), 1)
+    residuals = np.where(
+        stuck[:, None],
+        anscombe_residuals(fallback, plain, y, phi),
+        anscombe_residuals(first, sloped, y, phi),
+    )
+    omega = farrington_weights(residuals, used, 1)
+    final = fit_quasi_poisson(sloped, y, omega, offset)
+    model = _Model(final, np.maximum(final.dispersion, 1), np.ones_like(stuck), final.dispersion)
+    return model, fallback, np.zeros_like(stuck)
+
+
+def _log_population(population, shape: tuple[int, int]) -> np.ndarray:
+    """log(population), one per series and time point, for the GLM's offset."""
+    if population is None:
+        raise ValueError("populationOffset needs a population for every time point")
+    values = np.broadcast_to(np.asarray(population, dtype=float), shape)
+    if not (np.isfinite(values).all() and (values > 0).all()):
+        raise ValueError("populationOffset needs a positive population at every time point")
+    return np.log(values)
 
 
 def farrington_flexible(
@@ -219,11 +296,7 @@ def farrington_flexible(
         raise ValueError("noPeriods must be at least 1")
     x = as_counts(counts)
     n_series, n = x.shape
-    log_population = None
-    if population_offset:
-        if population is None:
-            raise ValueError("populationOffset needs a population for every time point")
-        log_population = np.log(np.broadcast_to(np.asarray(population, dtype=float), x.shape))
+    log_population = _log_population(population, x.shape) if population_offset else None
     past = w if past_weeks_not_included is None else past_weeks_not_included
     points = monitored_points(points, freq * b + w, n)
     days = None if dates is None else np.asarray(dates, dtype="datetime64[D]")

@@ -47,9 +47,10 @@ _EARS: Options = {
 _CUSUM: Options = {
     "k": ("k", float),
     "h": ("h", float),
-    "m": ("m", float),
+    "m": ("m", lambda text: "glm" if text.strip() == "glm" else float(text)),
     "trans": ("trans", str),
     "alpha": ("alpha", float),
+    "freq": ("freq", int),
 }
 _FARRINGTON: Options = {
     "b": ("b", int),
@@ -60,6 +61,25 @@ _FARRINGTON: Options = {
     "limit54": ("limit54", _pair),
     "powertrans": ("powertrans", str),
     "freq": ("freq", int),
+}
+_FIT_FUNCTIONS = {
+    "algo.farrington.fitGLM.fast": False,
+    "algo.farrington.fitGLM.populationOffset": True,
+}
+
+
+def _fit_function(text: str) -> bool:
+    """algo.farrington's fitFun, as whether the GLM has the population offset."""
+    if text.strip() not in _FIT_FUNCTIONS:
+        raise ValueError(f"expected one of {', '.join(_FIT_FUNCTIONS)}")
+    return _FIT_FUNCTIONS[text.strip()]
+
+
+_ORIGINAL: Options = {
+    **_FARRINGTON,
+    # R 1.20 names it by fitFun; populationOffset (farringtonFlexible's name) says the same.
+    "fitFun": ("population_offset", _fit_function),
+    "populationOffset": ("population_offset", _boolean),
 }
 _FLEXIBLE: Options = {
     **_FARRINGTON,
@@ -75,7 +95,7 @@ OPTIONS: dict[str, Options] = {
     "ears-c2": _EARS,
     "ears-c3": _EARS,
     "cusum": _CUSUM,
-    "farrington": _FARRINGTON,
+    "farrington": _ORIGINAL,
     "farrington-flexible": _FLEXIBLE,
 }
 
@@ -135,8 +155,10 @@ def run_detector(
     if method == "cusum":
         if "points" not in kwargs:
             raise OptionError("cusum needs range=START:END (the monitored points, 1-based)")
+        if kwargs.get("m") == "glm":
+            kwargs.setdefault("freq", infer_freq(dates))
         return cusum(counts, **kwargs)
     kwargs.setdefault("freq", infer_freq(dates))
     if method == "farrington":
-        return farrington(counts, dates=dates, **kwargs)
+        return farrington(counts, dates=dates, population=population, **kwargs)
     return farrington_flexible(counts, dates=dates, population=population, **kwargs)

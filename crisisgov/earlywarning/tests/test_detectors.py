@@ -11,7 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crisisgov.earlywarning.algorithms.detectors import cusum, ears_c, farrington_flexible
+from crisisgov.earlywarning.algorithms.detectors import (
+    cusum,
+    ears_c,
+    farrington,
+    farrington_flexible,
+)
 from crisisgov.earlywarning.algorithms.detectors_options import OptionError, run_detector
 from crisisgov.earlywarning.algorithms.detectors_reference import flexible_blocks, years_back
 
@@ -107,9 +112,48 @@ def test_cusum_stops_at_a_missing_count_as_r_does():
     assert (result.upperbound[0, 3:] == 0).all()  # R replaces an NA bound by 0
 
 
+def test_farrington_population_offset_by_either_r_name():
+    """R 1.20 takes the offset as fitFun; populationOffset=TRUE (the flexible method's name)
+    must give the same."""
+    counts, _, population, _ = load_input("ha")
+    fit_fun = {"fitFun": "algo.farrington.fitGLM.populationOffset", "range": "200:230"}
+    by_fit_fun = run_detector("farrington", counts, population=population, options=fit_fun)
+    by_flag = run_detector(
+        "farrington",
+        counts,
+        population=population,
+        options={"populationOffset": "TRUE", "range": "200:230"},
+    )
+    np.testing.assert_array_equal(by_fit_fun.upperbound, by_flag.upperbound)
+    np.testing.assert_array_equal(by_fit_fun.alarm, by_flag.alarm)
+    plain = run_detector("farrington", counts, options={"range": "200:230"})
+    assert not np.allclose(plain.expected, by_flag.expected)  # the offset changes the fit
+    fast = {"fitFun": "algo.farrington.fitGLM.fast", "range": "200:230"}
+    same = run_detector("farrington", counts, population=population, options=fast)
+    np.testing.assert_array_equal(same.upperbound, plain.upperbound)
+
+
+def test_farrington_population_offset_stops_where_r_stops():
+    counts, _, population, _ = load_input("ha")
+    with pytest.raises(ValueError, match="needs a population"):
+        farrington(counts, population_offset=True, points=[260])
+    gap = counts.copy()
+    gap[:, 260 - 104] = np.nan  # a reference count of point 261 (b=3, w=2)
+    # With reweighting R's glm() drops the row but not its weight: "variable lengths differ".
+    with pytest.raises(ValueError, match="needs every reference count"):
+        farrington(gap, population=population, population_offset=True, b=3, w=2, points=[260])
+    # Without, the point is fitted on the counts there are.
+    result = farrington(
+        gap, population=population, population_offset=True, reweight=False, b=3, w=2,
+        trend=False, points=[260],
+    )  # fmt: skip
+    assert np.isfinite(result.upperbound).all()
+
+
 @pytest.mark.parametrize(
     ("method", "options", "message"),
     [
+        ("farrington", {"fitFun": "algo.farrington.fitGLM"}, "fitFun='algo.farrington.fitGLM'"),
         ("ears-c1", {"b": "5"}, "unknown option 'b' for ears-c1"),
         ("farrington-flexible", {"reweight": "maybe"}, "reweight='maybe'"),
         ("farrington", {"limit54": "5"}, "limit54='5'"),

@@ -102,6 +102,23 @@ def test_index_series_with_population_offset_and_missing_counts(tmp_path):
     assert [r["alarm"] for r in ours] == [r["alarm"] for r in theirs]
 
 
+def test_farrington_with_population_offset_equals_r(tmp_path):
+    source = shutil.copy(REFERENCE / "detectors_ha.csv", tmp_path / "in.csv")
+    out = tmp_path / "out.csv"
+    _detect(
+        "farrington",
+        *("--input", source, "--output", out),
+        *("--set", "fitFun=algo.farrington.fitGLM.populationOffset"),
+        *("--set", "b=3", "--set", "w=2", "--set", "range=200:290"),
+    )
+    ours, theirs = _rows(out), _expected("farrington_ha_popoffset")
+    assert [(r["region"], r["t"]) for r in ours] == [(r["region"], r["t"]) for r in theirs]
+    for mine, r in zip(ours, theirs, strict=True):
+        assert mine["alarm"] == r["alarm"]
+        for column in ("expected", "upperbound", "score"):
+            assert _same(mine[column], r[column]), (mine, r)
+
+
 def test_ears_alarm_is_empty_where_r_gives_na(tmp_path):
     counts = [[t, "" if t == 20 else t % 4] for t in range(1, 31)]
     source = _write(tmp_path / "in.csv", ["t", "count"], counts)
@@ -146,6 +163,13 @@ def test_ears_alarm_is_empty_where_r_gives_na(tmp_path):
             ["t", "count"],
             [[t, 1] for t in range(1, 300)],
             ["populationOffset=TRUE"],
+            "'population' column",
+        ),
+        (
+            "farrington",
+            ["t", "count"],
+            [[t, 1] for t in range(1, 300)],
+            ["fitFun=algo.farrington.fitGLM.populationOffset"],
             "'population' column",
         ),
         (

@@ -159,7 +159,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, method: str, **options: Any) -> None:
         settings = self._settings(method, options["controls"])
-        need_population = settings.get("populationOffset", "").strip().lower() in ("true", "t")
+        need_population = (
+            settings.get("populationOffset", "").lower() in ("true", "t", "1", "yes")
+            or settings.get("fitFun") == "algo.farrington.fitGLM.populationOffset"
+        )
         kind, series = read_series(options["input"], need_population=need_population)
         rows = []
         for group in _same_axis(series):

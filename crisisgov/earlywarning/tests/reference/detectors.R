@@ -146,6 +146,11 @@ cases <- list(
        list(range = 200:290, trans = "pearsonNegBin", alpha = 0.3, k = 0.8, h = 3)),
   list("cusum_newport", "salmnewport", "cusum", list(range = 420:528)),
   list("cusum_daily_none", "daily", "cusum", list(range = 1100:1215, trans = "none", h = 40)),
+  # m = "glm": a seasonal Poisson GLM on the counts before the range gives the in-control mean.
+  list("cusum_agona_glm", "agona", "cusum", list(range = 209:312, m = "glm")),
+  list("cusum_ha_glm", "ha", "cusum", list(range = 200:290, m = "glm", trans = "anscombe")),
+  list("cusum_daily_glm", "daily", "cusum",
+       list(range = 1140:1180, m = "glm", trans = "rossi", h = 5)),
   list("farrington_agona", "agona", "farrington", list()),
   list("farrington_ha", "ha", "farrington",
        list(b = 3, w = 2, alpha = 0.01, powertrans = "none", range = 170:290)),
@@ -154,6 +159,21 @@ cases <- list(
             range = 270:290)),
   list("farrington_newport", "salmnewport", "farrington", list(range = 420:528)),
   list("farrington_daily", "daily", "farrington", list(b = 2, w = 3, range = 1160:1215)),
+  # The population offset: R 1.20 takes it only as algo.farrington's fitFun.
+  list("farrington_ha_popoffset", "ha", "farrington",
+       list(fitFun = "algo.farrington.fitGLM.populationOffset", b = 3, w = 2, range = 200:290)),
+  list("farrington_ha_popoffset_none", "ha", "farrington",
+       list(fitFun = "algo.farrington.fitGLM.populationOffset", alpha = 0.01,
+            powertrans = "none", limit54 = c(3, 2), range = 270:290)),
+  # Where the trend fit does not converge (mitt, 212:220) R falls back on a fit without the
+  # offset; without reweighting it predicts from that one.
+  list("farrington_ha_popoffset_noreweight", "ha", "farrington",
+       list(fitFun = "algo.farrington.fitGLM.populationOffset", reweight = FALSE, b = 3,
+            w = 2, range = 205:230)),
+  # Without reweighting R's glm() leaves missing reference counts out (b = 2: no trend check).
+  list("farrington_daily_popoffset", "daily", "farrington",
+       list(fitFun = "algo.farrington.fitGLM.populationOffset", reweight = FALSE, b = 2,
+            w = 3, range = 1125:1160)),
   list("flexible_newport", "salmnewport", "farrington-flexible", list()),
   list("flexible_newport_noufaily", "salmnewport", "farrington-flexible",
        list(noPeriods = 10, pastWeeksNotIncluded = 26, thresholdMethod = "nbPlugin",
