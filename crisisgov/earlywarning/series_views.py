@@ -143,5 +143,6 @@ def _rt_chart(outlook: series_reads.Outlook) -> dict:
             "rt": _("Rt"),
             "band": _("95% credible interval"),
             "projection": _("projected cases"),
+            "projectionBand": _("95% projection interval"),
         },
     }

@@ -40,7 +40,9 @@ def test_the_curve_shows_the_alarm_in_chinese(browser, live_server, city, make_u
             ("警报", "scatter"),
         ]
         assert series[3]["data"] == [[timezone.localdate().isoformat(), 30]]
-        assert "95% 可信区间" in page.evaluate(RT_SERIES)
+        rt_series = page.evaluate(RT_SERIES)
+        assert "95% 可信区间" in rt_series
+        assert {"预测病例数", "预测 95% 区间"} <= set(rt_series)  # the projection and its band
         page.screenshot(path=str(screenshots / "earlywarning-curve.png"), full_page=True)
         assert errors == []
     finally:

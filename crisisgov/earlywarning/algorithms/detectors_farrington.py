@@ -147,6 +147,7 @@ def farrington(
             raise ValueError(
                 f"time point {k + 1}: the original Farrington method needs every "
                 "reference count (R stops here); use farrington-flexible"
+                + (" or reweight=FALSE" if log_population is not None else "")
             )
         y = np.where(used, y, 0.0)
         offset = None if log_population is None else log_population[:, idx]

@@ -154,6 +154,7 @@ def test_farrington_population_offset_stops_where_r_stops():
     ("method", "options", "message"),
     [
         ("farrington", {"fitFun": "algo.farrington.fitGLM"}, "fitFun='algo.farrington.fitGLM'"),
+        ("cusum", {"m": "median", "range": "10:20"}, "m='median'"),
         ("ears-c1", {"b": "5"}, "unknown option 'b' for ears-c1"),
         ("farrington-flexible", {"reweight": "maybe"}, "reweight='maybe'"),
         ("farrington", {"limit54": "5"}, "limit54='5'"),
@@ -164,6 +165,16 @@ def test_farrington_population_offset_stops_where_r_stops():
 def test_options_are_checked_by_their_r_names(method, options, message):
     with pytest.raises(OptionError, match=message):
         run_detector(method, np.ones((1, 300)), options=options)
+
+
+def test_cusum_glm_mean_is_seasonal_and_needs_a_training_period():
+    t = np.arange(208)
+    counts = np.round(5 + 4 * np.sin(2 * np.pi * t / 52))
+    result = cusum(counts, points=np.arange(156, 208), m="glm")
+    assert result.expected[0].argmax() != result.expected[0].argmin()  # one m per point
+    np.testing.assert_allclose(result.expected[0], counts[156:], atol=0.6)
+    with pytest.raises(ValueError, match="before the range"):
+        cusum(counts, points=np.arange(0, 10), m="glm")
 
 
 def test_unknown_threshold_method_and_power():

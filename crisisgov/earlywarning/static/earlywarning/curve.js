@@ -42,10 +42,12 @@
     var width = rt.upper.map(function (u, i) {
       return u === null || rt.lower[i] === null ? null : u - rt.lower[i];
     });
+    var projLow = lead.concat(rt.projection.map(function (p) { return p.low; }));
+    var projWidth = lead.concat(rt.projection.map(function (p) { return p.high - p.low; }));
     echarts.init(rtNode).setOption({
       animation: false,
       tooltip: { trigger: "axis" },
-      legend: { data: [m.rt, m.band, m.projection] },
+      legend: { data: [m.rt, m.band, m.projection, m.projectionBand] },
       grid: { left: 48, right: 48, top: 40, bottom: 48 },
       xAxis: { type: "category", data: labels },
       yAxis: [
@@ -62,6 +64,12 @@
           lineStyle: { color: "#d35400" }, itemStyle: { color: "#d35400" },
           markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }],
                       lineStyle: { color: "#555", type: "dotted" } } },
+        { name: "projection low", type: "line", yAxisIndex: 1, data: projLow,
+          stack: "projection", lineStyle: { opacity: 0 }, showSymbol: false,
+          tooltip: { show: false } },
+        { name: m.projectionBand, type: "line", yAxisIndex: 1, data: projWidth,
+          stack: "projection", lineStyle: { opacity: 0 }, showSymbol: false,
+          areaStyle: { color: "#d9c2e9" }, itemStyle: { color: "#d9c2e9" } },
         { name: m.projection, type: "line", yAxisIndex: 1, showSymbol: false,
           data: lead.concat(rt.projection.map(function (p) { return p.median; })),
           lineStyle: { type: "dashed", color: "#6a1b9a" }, itemStyle: { color: "#6a1b9a" } }

@@ -165,7 +165,7 @@ cases <- list(
   list("farrington_ha_popoffset_none", "ha", "farrington",
        list(fitFun = "algo.farrington.fitGLM.populationOffset", alpha = 0.01,
             powertrans = "none", limit54 = c(3, 2), range = 270:290)),
-  # Where the trend fit does not converge (mitt, 212:220) R falls back on a fit without the
+  # Where the trend fit does not converge (mitt at 218 and 229) R falls back on a fit without the
   # offset; without reweighting it predicts from that one.
   list("farrington_ha_popoffset_noreweight", "ha", "farrington",
        list(fitFun = "algo.farrington.fitGLM.populationOffset", reweight = FALSE, b = 3,
