@@ -229,11 +229,8 @@ def _fit_offset_trend_glm(
     if (stuck & ~fallback.converged).any():
         raise ValueError(f"time point {k + 1}: the GLM does not converge (R gives up)")
     if not reweight:
-        return (
-            _Model(first, np.maximum(first.dispersion, 1), ~stuck, first.dispersion),
-            (fallback),
-            stuck,
-        )
+        model = _Model(first, np.maximum(first.dispersion, 1), ~stuck, first.dispersion)
+        return model, fallback, stuck
     phi = np.maximum(np.where(stuck, fallback.dispersion, first.dispersion), 1)
     residuals = np.where(
         stuck[:, None],

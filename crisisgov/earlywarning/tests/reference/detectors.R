@@ -150,7 +150,7 @@ cases <- list(
   list("cusum_agona_glm", "agona", "cusum", list(range = 209:312, m = "glm")),
   list("cusum_ha_glm", "ha", "cusum", list(range = 200:290, m = "glm", trans = "anscombe")),
   list("cusum_daily_glm", "daily", "cusum",
-       list(range = 1140:1180, m = "glm", trans = "rossi", h = 5)),
+       list(range = 1110:1155, m = "glm", trans = "rossi", h = 5)),
   list("farrington_agona", "agona", "farrington", list()),
   list("farrington_ha", "ha", "farrington",
        list(b = 3, w = 2, alpha = 0.01, powertrans = "none", range = 170:290)),
