@@ -276,8 +276,10 @@ def test_a_fast_change_is_one_rate_alert_and_a_replay_raises_nothing(gauge):
     # The same messages again (a redelivery after a lost acknowledgement), and a fresh
     # listener that remembers nothing: nothing new is stored or raised.
     assert ingest(ingestor, gauge.code, batch) == 0
-    assert ingest(SensorIngestor(), gauge.code, batch) == 0
+    fresh = SensorIngestor()
+    assert ingest(fresh, gauge.code, batch) == 0
     assert SensorReading.objects.count() == 4 and Alert.objects.count() == 1
+    assert ingestor.stored == 4 and fresh.stored == 0  # repeats are not counted as stored
 
 
 def test_a_silent_sensor_is_one_alert_and_a_reading_clears_it(gauge):

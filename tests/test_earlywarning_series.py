@@ -131,6 +131,8 @@ def test_bad_rows_are_named_and_nothing_is_stored(city, analyst_a):
             ("confirmed-cases", city.community_b.code, "2026-11-20", 1),
             ("confirmed-cases", city.district_a.code, "2026-11-20", 1),
             ("water-level", a, "2026-11-20T08:30", 1.5),
+            ("confirmed-cases", a, "2099-01-01", 1),  # a mistyped year: not begun yet
+            ("confirmed-cases", a, "1900-01-01", 1),
         )
     assert refused.value.errors == [
         RowError(2, "value", "a count cannot be negative (-2)"),
@@ -149,6 +151,8 @@ def test_bad_rows_are_named_and_nothing_is_stored(city, analyst_a):
         ),
         RowError(10, "period", "'2026-11-20T08:30' is not on the hour; expected an hour "
                  "YYYY-MM-DDTHH:00"),
+        RowError(11, "period", "the period has not begun yet"),
+        RowError(12, "period", "the period is more than 30 years ago"),
     ]  # fmt: skip
     assert not Observation.objects.exists()
     assert not AuditEntry.objects.filter(action="earlywarning.observations_recorded").exists()
@@ -299,7 +303,7 @@ def test_an_analyst_sees_only_their_districts_signals(city, analyst_a, make_user
     ):
         with pytest.raises(NotFound):
             read()
-    # The city's roll-up, for an analyst of district A, holds district A only.
+    # A city analyst's roll-up of the city holds both districts.
     whole = series.series_get(
         actor=actor_of(make_user("analyst", city.city)),
         indicator_code="fever-clinic-visits",

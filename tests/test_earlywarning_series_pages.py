@@ -63,3 +63,19 @@ def test_the_curve_page_carries_the_alarm_and_rt(city, client_a):
 def test_another_districts_curve_is_not_found(city, client_a):
     assert client_a.get(f"/earlywarning/areas/{city.district_b.id}/").status_code == 404
     assert client_a.get("/earlywarning/areas/99999999/").status_code == 404
+
+
+def test_a_series_too_short_for_its_detector_says_so_on_the_page(city, client_a):
+    series.indicators_ensure()
+    indicator = series.indicator_get("fever-clinic-visits")
+    today = timezone.localdate()
+    rows = [
+        ObservationRow("fever-clinic-visits", city.district_a.code, day.isoformat(), 3)
+        for day in (today - dt.timedelta(days=d) for d in range(5))
+    ]
+    series.observations_record(actor=SYSTEM, rows=rows, source="drill")
+    detection.detection_run(indicator=indicator, area_level=3, as_of=today)
+    page = client_a.get(
+        f"/earlywarning/areas/{city.district_a.id}/?indicator=fever-clinic-visits"
+    ).content.decode()
+    assert 'data-method="ears-c2"' in page and "too short" in page

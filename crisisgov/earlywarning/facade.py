@@ -175,18 +175,33 @@ def sensors_ensure(specs: list[SensorSpec]) -> list[str]:
     for spec in specs:
         if spec.code in taken:
             continue
+        lon, lat = _middle_of(spec.area_id)
         sensor_create(
             actor=SYSTEM,
             code=spec.code,
             indicator_code=spec.indicator_code,
             area_id=spec.area_id,
             name=spec.name,
+            longitude=lon,
+            latitude=lat,
             low_threshold=spec.low_threshold,
             high_threshold=spec.high_threshold,
             interval_seconds=spec.interval_seconds,
         )
         created.append(spec.code)
     return created
+
+
+def _middle_of(area_id: int) -> tuple[float | None, float | None]:
+    """A drill sensor stands in the middle of its area's outline (its bounding box's centre)."""
+    from crisisgov.geo.facade import area_geometry
+
+    geometry = area_geometry(area_id)
+    if not geometry:
+        return None, None
+    points = [p for ring in geometry["coordinates"] for p in ring]  # a Polygon's rings
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
 
 
 __all__ += ["SensorSpec", "sensors_ensure"]

@@ -17,6 +17,7 @@ never stop the loop.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -37,11 +38,29 @@ from crisisgov.earlywarning.mqtt_connection import (
 )
 from crisisgov.earlywarning.sensors import TOPIC_PREFIX, SensorIngestor
 
-__all__ = ["Broker", "SensorListener", "broker_answers", "broker_from_url", "mqtt_client"]
+__all__ = [
+    "Broker",
+    "SensorListener",
+    "broker_answers",
+    "broker_from_url",
+    "default_client_id",
+    "mqtt_client",
+]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CLIENT_ID = "crisisgov-sensor-listener"
+
+def default_client_id() -> str:
+    """The persistent session's id, one per database: two deployments (or a test run) on one
+    broker never take each other's session and its queued readings, while a restarted listener
+    of the same deployment resumes its own."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    identity = f"{db['ENGINE']}|{db.get('HOST', '')}|{db.get('PORT', '')}|{db['NAME']}"
+    return "crisisgov-listener-" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600  # the broker keeps a week of readings for a listener away
 RECEIVE_MAXIMUM = 65_535  # unacknowledged messages the broker may send: a batch must fit
 REGISTRY_REFRESH_SECONDS = 30  # a sensor registered or changed is seen this soon
@@ -62,13 +81,13 @@ class SensorListener:
         self,
         *,
         url: str,
-        client_id: str = DEFAULT_CLIENT_ID,
+        client_id: str = "",
         batch_size: int = 2000,
         flush_seconds: float = 0.5,
         session_expiry_seconds: int = SESSION_EXPIRY_SECONDS,
     ):
         self.broker = broker_from_url(url)
-        self.client_id = client_id
+        self.client_id = client_id or default_client_id()
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
         self.session_expiry_seconds = session_expiry_seconds

@@ -308,16 +308,16 @@ class SensorIngestor:
         batch, self.pending = self.pending, []
         try:
             with transaction.atomic():
-                alerts = self._store(batch)
+                alerts, inserted = self._store(batch)
         except Exception:
             self.forget()  # what we remembered may be ahead of the database now
             self.pending = batch + self.pending
             raise
-        self.stored += len(batch)
+        self.stored += inserted  # a repeat of a stored reading is acknowledged, not counted
         self.alerts += alerts
-        return len(batch)
+        return inserted
 
-    def _store(self, batch: list[Reading]) -> int:
+    def _store(self, batch: list[Reading]) -> tuple[int, int]:
         by_code: dict[str, list[Reading]] = {}
         for reading in batch:
             by_code.setdefault(reading.sensor_code, []).append(reading)
@@ -342,19 +342,20 @@ class SensorIngestor:
                 touched = (r.measured_at for r in readings)
                 for start in closed_hours(touched, before=before, newest=known.last_at):
                     hours.add((known.hourly, start))
-        _insert_ignoring_repeats(rows)
+        inserted = _insert_ignoring_repeats(rows)
         for sensor_id, (value, received) in seen.items():
             Sensor.objects.filter(pk=sensor_id).update(
                 last_value=value, last_seen_at=received, silent=False
             )
         if hours:
             hourly_observations_record(hours)
-        return alerts
+        return alerts, inserted
 
 
-def _insert_ignoring_repeats(rows: list[tuple]) -> None:
-    """One statement for the batch. Plain SQL because the ORM's bulk_create spent three times
-    as long preparing the values as the database took to insert them (measured here)."""
+def _insert_ignoring_repeats(rows: list[tuple]) -> int:
+    """One statement for the batch; returns how many rows were new. Plain SQL because the
+    ORM's bulk_create spent three times as long preparing the values as the database took to
+    insert them (measured here)."""
     table = SensorReading._meta.db_table
     columns = "(sensor_id, measured_at, value, received_at)"
     repeat = "ON CONFLICT (sensor_id, measured_at) DO NOTHING"
@@ -366,11 +367,13 @@ def _insert_ignoring_repeats(rows: list[tuple]) -> None:
                 f"%s::bigint[], %s::timestamptz[], %s::float8[], %s::timestamptz[]) {repeat}",
                 [list(column) for column in zip(*rows, strict=True)],
             )
+            return cursor.rowcount
         else:  # SQLite runs in-process: executemany is one prepared statement, no round trips
             cursor.executemany(
                 f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s) {repeat}",  # noqa: S608
                 rows,
             )
+            return cursor.rowcount
 
 
 def _load(sensor: Sensor) -> _Known:

@@ -182,6 +182,19 @@ class _Checked:
     value: float
 
 
+OLDEST_PERIOD_YEARS = 30  # older than any series worth a detector; a mistyped year, surely
+
+
+def period_out_of_range(start: dt.datetime) -> str:
+    """Why a period cannot be observed yet (the future) or is implausibly old; "" if fine."""
+    now = timezone.now()
+    if start > now:
+        return "the period has not begun yet"
+    if start < now - dt.timedelta(days=366 * OLDEST_PERIOD_YEARS):
+        return f"the period is more than {OLDEST_PERIOD_YEARS} years ago"
+    return ""
+
+
 def _check_rows(
     actor: Actor, rows: list[ObservationRow], *, first_row: int
 ) -> tuple[list[_Checked], list[RowError]]:
@@ -215,6 +228,10 @@ def _check_rows(
                 start = period_parse(row.period, indicator.resolution)
             except PeriodError as error:
                 refuse("period", str(error))
+            else:
+                problem = period_out_of_range(start)
+                if problem:
+                    refuse("period", problem)
         value = row.value
         if isinstance(value, str):
             try:

@@ -43,6 +43,15 @@ def detections_for_area(
     )
 
 
+def detector_notes(indicator_code: str) -> list[tuple[str, str]]:
+    """(method, why it produced nothing) of the indicator's detectors whose last run left a
+    note, e.g. a series too short for it: shown, never a silent empty chart."""
+    from crisisgov.earlywarning.models import DetectorConfig
+
+    configs = DetectorConfig.objects.filter(indicator__code=indicator_code, active=True)
+    return [(c.method, c.note) for c in configs.exclude(note="").order_by("method")]
+
+
 @dataclass(frozen=True)
 class Outlook:
     """Rt of an area, the next 14 days' projected incidence and the doubling time."""

@@ -90,6 +90,7 @@ def area_curve(request: HttpRequest, area_id: int) -> HttpResponse:
             "chart": chart,
             "alarm_count": len(chart["alarms"]),
             "method": chart["method"],
+            "detector_notes": series_reads.detector_notes(code),
             "outlook": outlook,
             "rt_chart": _rt_chart(outlook) if outlook else None,
             "latest_rt": outlook.estimates[-1] if outlook and outlook.estimates else None,

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from crisisgov.earlywarning.models import Sensor
-from crisisgov.earlywarning.mqtt_listener import DEFAULT_CLIENT_ID, SensorListener, broker_answers
+from crisisgov.earlywarning.mqtt_listener import SensorListener, broker_answers
 from crisisgov.earlywarning.sensor_simulator import simulate
 from crisisgov.earlywarning.sensors import sensor_state
 
@@ -36,7 +36,9 @@ class Command(BaseCommand):
         listen.add_argument("--url", default=None, help="mqtt://host:port (default MQTT_URL)")
         listen.add_argument("--batch", type=int, default=2000, help="readings per transaction")
         listen.add_argument("--flush-seconds", type=float, default=0.5)
-        listen.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+        listen.add_argument(
+            "--client-id", default="", help="the broker session's id (default: one per database)"
+        )
         simulate_ = sub.add_parser("simulate", help="publish readings of the registered sensors")
         simulate_.add_argument("--url", default=None)
         simulate_.add_argument("--every", type=float, default=1.0, help="seconds between rounds")
