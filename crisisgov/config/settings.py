@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "crisisgov.directory",
     "crisisgov.exchange",
     "crisisgov.earlywarning",
+    "crisisgov.citizen",
     "crisisgov.drills",
     "crisisgov.dashboard",
 ]
