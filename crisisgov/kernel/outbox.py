@@ -187,3 +187,36 @@ def worker_sweeps_run() -> int:
         except Exception:  # one app's failing sweep must not stop the others
             logger.exception("worker sweep %s failed", name)
     return done
+
+
+# Retention: an event whose every handler has run is kept this long (for an audit of what
+# flowed where), then deleted. Events with a dead delivery stay until someone looks.
+OUTBOX_RETENTION = dt.timedelta(days=30)
+PRUNE_EVERY = dt.timedelta(hours=1)
+_last_prune: dt.datetime | None = None
+
+
+def outbox_prune(*, now: dt.datetime | None = None, limit: int = 10_000) -> int:
+    """Delete up to `limit` fully delivered events older than OUTBOX_RETENTION."""
+    from django.db.models import Exists, OuterRef
+
+    cutoff = (now or timezone.now()) - OUTBOX_RETENTION
+    pending = OutboxDelivery.objects.filter(event=OuterRef("pk"), delivered_at__isnull=True)
+    ids = list(
+        OutboxEvent.objects.filter(created_at__lt=cutoff)
+        .exclude(Exists(pending))
+        .values_list("pk", flat=True)[:limit]
+    )
+    OutboxEvent.objects.filter(pk__in=ids).delete()  # their deliveries go with them
+    return len(ids)
+
+
+@worker_sweep
+def prune_delivered_events() -> int:
+    """At most once an hour per worker: the outbox does not grow without end."""
+    global _last_prune
+    now = timezone.now()
+    if _last_prune is not None and now - _last_prune < PRUNE_EVERY:
+        return 0
+    _last_prune = now
+    return outbox_prune(now=now)

@@ -211,3 +211,25 @@ def test_backoff_is_capped_at_an_hour():
         3600,
         3600,
     ]
+
+
+def test_delivered_events_are_pruned_after_the_retention_and_pending_ones_kept(clock):
+    @event_handler("test.kept")
+    def never_works(event):
+        raise ConnectionError("down")
+
+    @event_handler("test.done")
+    def works(event):
+        pass
+
+    done = outbox_publish(topic="test.done", payload={})
+    kept = outbox_publish(topic="test.kept", payload={})
+    nobody = outbox_publish(topic="test.nobody", payload={})  # no handler: nothing owed
+    for event in (done, kept):
+        outbox_deliver_event(event_id=event.pk)
+    assert outbox.outbox_prune() == 0  # young: kept for the audit of what flowed where
+    clock.advance(outbox.OUTBOX_RETENTION + dt.timedelta(minutes=1))
+    assert outbox.outbox_prune() == 2
+    assert list(OutboxEvent.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert OutboxDelivery.objects.get().event_id == kept.pk  # the failing one waits
+    assert nobody.pk not in set(OutboxEvent.objects.values_list("pk", flat=True))
