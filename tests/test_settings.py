@@ -14,6 +14,7 @@ from crisisgov.config.env import read_environment
 
 def production_env() -> dict[str, str]:
     key = base64.b64encode(secrets.token_bytes(32)).decode()
+    token_key = base64.b64encode(secrets.token_bytes(32)).decode()
     return {
         "CRISISGOV_ENV": "production",
         "CRISISGOV_SECRET_KEY": secrets.token_urlsafe(64),
@@ -21,6 +22,7 @@ def production_env() -> dict[str, str]:
         "DATABASE_URL": "postgres://crisisgov@127.0.0.1:5432/crisisgov",
         "CRISISGOV_PII_KEYS": f"k1:{key}",
         "CRISISGOV_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "CRISISGOV_CITIZEN_TOKEN_KEYS": f"990100-1:{token_key}",
     }
 
 
@@ -31,6 +33,7 @@ def production_env() -> dict[str, str]:
         ("CRISISGOV_ALLOWED_HOSTS", "CRISISGOV_ALLOWED_HOSTS"),
         ("CRISISGOV_PII_KEYS", "CRISISGOV_PII_KEYS"),
         ("CRISISGOV_BLIND_INDEX_KEY", "CRISISGOV_BLIND_INDEX_KEY"),
+        ("CRISISGOV_CITIZEN_TOKEN_KEYS", "CRISISGOV_CITIZEN_TOKEN_KEYS"),
     ],
 )
 def test_production_refuses_each_missing_setting_by_name(missing, named):
@@ -70,3 +73,11 @@ def test_the_command_will_not_start_unconfigured_production():
     result = run_crisisgov("check", env={"CRISISGOV_ENV": "production"})
     assert result.returncode != 0
     assert "Refusing to start in production mode" in result.stderr
+
+
+def test_production_refuses_a_malformed_health_token_key_at_start():
+    env = production_env() | {"CRISISGOV_CITIZEN_TOKEN_KEYS": "990100-2026-1:not-a-key"}
+    result = run_crisisgov("check", env=env)
+    assert result.returncode != 0
+    assert "CRISISGOV_CITIZEN_TOKEN_KEYS" in result.stderr
+    assert "not-a-key" not in result.stderr  # key material is never echoed

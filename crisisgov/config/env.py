@@ -27,6 +27,7 @@ class Environment:
     pii_keys: str
     pii_key_file: str
     blind_index_key: str
+    citizen_token_keys: str
     var_dir: Path
     log_level: str
     debug: bool
@@ -50,6 +51,7 @@ def read_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         pii_keys=environ.get("CRISISGOV_PII_KEYS", ""),
         pii_key_file=environ.get("CRISISGOV_PII_KEY_FILE", ""),
         blind_index_key=environ.get("CRISISGOV_BLIND_INDEX_KEY", ""),
+        citizen_token_keys=environ.get("CRISISGOV_CITIZEN_TOKEN_KEYS", ""),
         var_dir=var_dir,
         log_level=environ.get("CRISISGOV_LOG_LEVEL", "INFO").upper(),
         debug=_flag(environ.get("CRISISGOV_DEBUG", "false")),
@@ -72,6 +74,11 @@ def refuse_unsafe_production(env: Environment) -> None:
         problems.append("CRISISGOV_PII_KEYS or CRISISGOV_PII_KEY_FILE must provide encryption keys")
     if not env.blind_index_key:
         problems.append("CRISISGOV_BLIND_INDEX_KEY must be set (base64, 32 bytes)")
+    if not env.citizen_token_keys:
+        problems.append(
+            "CRISISGOV_CITIZEN_TOKEN_KEYS must provide the health-token signing keys"
+            " (kid:base64, newest first)"
+        )
     if problems:
         raise ImproperlyConfigured(
             "Refusing to start in production mode:\n  - " + "\n  - ".join(problems)

@@ -141,6 +141,10 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "crisisgov.kernel.pii_logging.PIIExceptionRe
 PII_KEYS = ENV.pii_keys
 PII_KEY_FILE = ENV.pii_key_file or (str(VAR_DIR / "dev-pii-keys.json") if not PRODUCTION else "")
 BLIND_INDEX_KEY = ENV.blind_index_key
+# Health-token signing keys (kid:base64, newest signs). Outside production, a development
+# key file is created on first use, as for the personal-data keys.
+CITIZEN_TOKEN_KEYS = ENV.citizen_token_keys
+CITIZEN_TOKEN_DEV_KEY_FILE = "" if PRODUCTION else str(VAR_DIR / "dev-citizen-token-keys.txt")
 REDIS_URL = ENV.redis_url
 MQTT_URL = ENV.mqtt_url  # the broker the sensor listener subscribes to
 

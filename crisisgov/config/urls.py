@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("exchange/", include("crisisgov.exchange.urls")),
     path("earlywarning/", include("crisisgov.earlywarning.urls")),
+    path("citizen/", include("crisisgov.citizen.urls")),
     path("", include("crisisgov.dashboard.urls")),
 ]

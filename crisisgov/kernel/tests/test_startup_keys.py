@@ -27,6 +27,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "DATABASE_URL": "postgres://crisisgov@127.0.0.1:5432/crisisgov",
         "CRISISGOV_PII_KEYS": f"k1:{b64_key()}",
         "CRISISGOV_BLIND_INDEX_KEY": b64_key(),
+        "CRISISGOV_CITIZEN_TOKEN_KEYS": f"990100-1:{b64_key()}",  # health-token signing key
     }
     return {name: value for name, value in (env | overrides).items() if value}
 
