@@ -11,12 +11,10 @@ Usage: `make bench` or `python -m benchmarks exchange_import [rows=1000000]`.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from benchmarks.bench_exchange_validation import _options, _write_file
-from benchmarks.legs import leg_env, run_leg
+from benchmarks.legs import leg_env, postgres_or_sqlite, run_leg
 from crisisgov.exchange.tableschema import load_standard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,20 +35,9 @@ def main(argv: list[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_file(path, rows, load_standard("case_report"))
     print(f"{rows:,} case_report rows, {path.stat().st_size / 2**20:.1f} MiB")
-    from benchmarks.bench_scoping import _ensure_pg_database
-
-    up = (
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts/service-up.py"), "postgres", PG_URL],
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-    )
-    database = PG_URL if up else ""
-    if up:
-        _ensure_pg_database(PG_URL)
-    else:
+    database = postgres_or_sqlite(PG_URL)
+    up = bool(database)
+    if not up:
         print("PostgreSQL does not answer: the import leg runs on SQLite")
     baseline = _leg("frictionless", path, database)
     ours = _leg("import", path, database)

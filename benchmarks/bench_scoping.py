@@ -12,11 +12,9 @@ when they already hold a city of that size and seed.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from benchmarks.legs import leg_env, run_leg
+from benchmarks.legs import leg_env, postgres_or_sqlite, run_leg
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -33,33 +31,14 @@ def main(argv: list[str]) -> None:
     options = _options(argv)
     size, repeats = options.get("size", "large"), options.get("repeats", "200")
     legs = [("sqlite", "")]
-    if (
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts/service-up.py"), "postgres", PG_URL],
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-    ):
+    if postgres_or_sqlite(PG_URL):
         legs.append(("postgresql", PG_URL))
     else:
         print("PostgreSQL does not answer: only the SQLite leg runs")
     for name, url in legs:
         env = leg_env(url, f"var/bench/{size}")
-        if url:
-            _ensure_pg_database(url)
         args = [size, str(SEED), repeats]
         _report(name, run_leg("benchmarks.scoping_leg", args, env, name))
-
-
-def _ensure_pg_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _report(database: str, result: dict) -> None:

@@ -20,13 +20,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.bench_exchange_validation import _options
-from benchmarks.legs import leg_env, run_leg
+from benchmarks.legs import leg_env, postgres_or_sqlite, run_leg
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get(
@@ -71,20 +70,8 @@ def main(argv: list[str]) -> None:
     readings = int(options.get("readings", "100000"))
     baseline_readings = int(options.get("baseline", "20000"))
     sensors = int(options.get("sensors", "50"))
-    from benchmarks.bench_scoping import _ensure_pg_database
-
-    up = (
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts/service-up.py"), "postgres", PG_URL],
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-    )
-    database = PG_URL if up else ""
-    if up:
-        _ensure_pg_database(PG_URL)
-    else:
+    database = postgres_or_sqlite(PG_URL)
+    if not database:
         print("PostgreSQL does not answer: the legs run on SQLite")
     (ROOT / "var/bench/sensors").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as directory:

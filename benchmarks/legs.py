@@ -32,3 +32,23 @@ def run_leg(module: str, args: list[str], env: dict[str, str], name: str) -> dic
         print(out.stdout[-2000:], out.stderr[-4000:])
         raise SystemExit(f"the {name} leg failed")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def postgres_or_sqlite(url: str) -> str:
+    """`url` when PostgreSQL answers on it (its database created if missing), else "" — the
+    legs then run on SQLite, and the caller says so."""
+    up = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/service-up.py"), "postgres", url],
+        capture_output=True,
+        check=False,
+    )
+    if up.returncode != 0:
+        return ""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return url
