@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here); the
+# sensor tests start their own Mosquitto brokers.
 browser:
-	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && \
+		{ command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; } || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk mosquitto >/dev/null)
 
 demo: $(STAMP)
 	$(CRISISGOV) demo
