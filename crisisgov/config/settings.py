@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "crisisgov.exchange",
     "crisisgov.earlywarning",
     "crisisgov.citizen",
+    "crisisgov.citizen.queries",
+    "crisisgov.citizen.reservations",
+    "crisisgov.citizen.approvals",
+    "crisisgov.citizen.bulletins",
     "crisisgov.drills",
     "crisisgov.dashboard",
 ]

@@ -9,6 +9,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("exchange/", include("crisisgov.exchange.urls")),
     path("earlywarning/", include("crisisgov.earlywarning.urls")),
+    path("citizen/queries/", include("crisisgov.citizen.queries.urls")),
+    path("citizen/reservations/", include("crisisgov.citizen.reservations.urls")),
+    path("citizen/approvals/", include("crisisgov.citizen.approvals.urls")),
+    path("citizen/bulletins/", include("crisisgov.citizen.bulletins.urls")),
     path("citizen/", include("crisisgov.citizen.urls")),
     path("", include("crisisgov.dashboard.urls")),
 ]

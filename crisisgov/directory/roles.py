@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from crisisgov.citizen.facade import CitizenPermission as C
 from crisisgov.directory.permissions import DirectoryPermission as D
 from crisisgov.earlywarning.facade import EarlyWarningPermission as W
 from crisisgov.exchange.facade import ExchangePermission as X
@@ -22,6 +23,7 @@ class Role(StrEnum):
     NGO_LIAISON = "ngo_liaison"
     AUDITOR = "auditor"
     ACCOUNT_ADMIN = "account_admin"
+    SERVICE_POINT_STAFF = "service_point_staff"
     CITIZEN = "citizen"
 
 
@@ -33,6 +35,7 @@ ROLE_LABELS = {
     Role.NGO_LIAISON: _("NGO liaison"),
     Role.AUDITOR: _("auditor"),
     Role.ACCOUNT_ADMIN: _("account administrator"),
+    Role.SERVICE_POINT_STAFF: _("service point staff"),
     Role.CITIZEN: _("citizen"),
 }
 
@@ -48,6 +51,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             W.VIEW_SIGNALS,
             W.TRIAGE_ALERTS,
             W.DECIDE_RISK_LEVELS,  # the official who approves or rejects risk-level changes
+            C.OVERRIDE_STATUS,
+            C.MANAGE_SERVICES,
+            C.PUBLISH_BULLETINS,
         }
     ),
     # A department's officer runs its datasets (org-bound roles: only their own department's).
@@ -65,6 +71,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             W.VIEW_SIGNALS,
             W.REPORT_OBSERVATIONS,
             W.MANAGE_SENSORS,
+            C.OVERRIDE_STATUS,  # an override needs two officials: one proposes, another confirms
+            C.REVIEW_APPEALS,
+            C.PUBLISH_EXPOSURES,
+            C.MANAGE_RATIONING,
+            C.DECIDE_APPROVALS,  # only the steps of the officer's own department
         }
     ),
     # The epidemiologist of the command centre: watches the signals, triages alerts, tunes
@@ -99,5 +110,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ACCOUNT_ADMIN: frozenset(
         {G.VIEW_AREA, D.VIEW_ORGANISATION, D.EDIT_ORGANISATION, D.MANAGE_ACCOUNTS}
     ),
-    Role.CITIZEN: frozenset({D.VIEW_OWN_RECORD}),
+    # Staff of a pharmacy or a testing site (organisation-bound): the pharmacy's daily stock and
+    # pickups, the site's opening hours and queue.
+    Role.SERVICE_POINT_STAFF: frozenset({D.VIEW_ORGANISATION, C.RUN_SERVICE_POINT}),
+    Role.CITIZEN: frozenset({D.VIEW_OWN_RECORD, C.USE_SERVICES}),
 }

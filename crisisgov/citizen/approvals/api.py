@@ -1,0 +1,5 @@
+"""Online approvals: JSON API."""
+
+from ninja import Router
+
+router = Router()

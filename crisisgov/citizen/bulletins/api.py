@@ -1,0 +1,5 @@
+"""Bulletins: JSON API."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Citizen queries: JSON API."""
+
+from ninja import Router
+
+router = Router()

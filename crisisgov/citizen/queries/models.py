@@ -1,0 +1,1 @@
+"""Citizen queries: models."""

@@ -1,0 +1,5 @@
+"""Scarce-supply reservations: JSON API."""
+
+from ninja import Router
+
+router = Router()

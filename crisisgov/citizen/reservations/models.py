@@ -1,0 +1,1 @@
+"""Scarce-supply reservations: models."""
