@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from crisisgov.citizen import token_keys, tokens
+from crisisgov.citizen.publishing import document_get
 
 
 @require_GET
@@ -47,4 +48,21 @@ def _answer(body: dict, status: int = 200) -> JsonResponse:
     response = JsonResponse(body, status=status)
     # An answer holds for this moment only, and the token in the request is a bearer pass.
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def published(request: HttpRequest, name: str) -> HttpResponse:
+    """A published read model, as stored: the same bytes for everyone, cacheable, with ETag."""
+    document = document_get(name)
+    if document is None:
+        raise Http404(name)
+    etag = f'"{document.etag}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(document.body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=30"
+    response["Last-Modified"] = document.published_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return response
