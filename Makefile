@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 CRISISGOV := $(VENV)/bin/crisisgov
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres lint bench serve clean browser
+.PHONY: demo test test-sqlite test-postgres lint bench bench-tools serve clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { python=$$(scripts/find-python.sh) && "$$python" -m venv $(VENV); }
@@ -31,7 +31,13 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy crisisgov/kernel
 	$(VENV)/bin/lint-imports
 
-bench: $(STAMP)
+# The surge benchmark drives the deployed processes with wrk and measures Redis with its own
+# redis-benchmark (Debian's redis-tools, beside the server).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq wrk redis-tools >/dev/null)
+
+bench: $(STAMP) bench-tools
 	$(PY) -m benchmarks
 
 clean:
