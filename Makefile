@@ -13,11 +13,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here); the
-# sensor tests start their own Mosquitto brokers.
+# sensor tests start their own Mosquitto brokers, the reservation chaos test its own Redis.
 browser:
 	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && \
-		{ command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; } || \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk mosquitto >/dev/null)
+		{ command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; } && \
+		command -v redis-server >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk mosquitto \
+		redis-server >/dev/null)
 
 demo: $(STAMP)
 	$(CRISISGOV) demo
@@ -34,8 +36,9 @@ lint: $(STAMP)
 # The surge benchmark drives the deployed processes with wrk and measures Redis with its own
 # redis-benchmark (Debian's redis-tools, beside the server).
 bench-tools:
-	@command -v wrk >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 || \
-		(apt-get update -qq && apt-get install -y -qq wrk redis-tools >/dev/null)
+	@command -v wrk >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 && \
+		command -v redis-server >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq wrk redis-tools redis-server >/dev/null)
 
 bench: $(STAMP) bench-tools
 	$(PY) -m benchmarks

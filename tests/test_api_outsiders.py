@@ -604,6 +604,106 @@ def test_risk_alert_and_cap_endpoints_hide_other_districts(city, b, make_user):
     assert snapshot()["earlywarning.RiskProposal"][0]["status"] == "pending"
 
 
+def test_citizen_queries_endpoints_hide_other_districts(city, b, make_user):
+    """Every citizen-queries route. The citizens' reads are public (no login, 200 to anyone);
+    every other route is 401 to an anonymous caller, and district A asking about district B's
+    trips, venues and testing sites gets the answer about none; nothing changes."""
+    from django.utils import timezone
+
+    from crisisgov.citizen.queries import exposures
+    from crisisgov.citizen.queries.api import router as queries_router
+    from crisisgov.citizen.queries.models import ExposureVenue, TestingSiteInfo, TripSegment
+    from crisisgov.directory.facade import actor_for_user
+
+    officer_b = actor_for_user(make_user("department_officer", city.district_b))
+    trip = exposures.trip_publish(
+        actor=officer_b, area_id=city.district_b.id, mode="train", number="G1",
+        travel_date=dt.date(2026, 11, 20),
+    )  # fmt: skip
+    start = timezone.now() - dt.timedelta(hours=3)
+    venue = exposures.venue_publish(
+        actor=officer_b, area_id=city.street_b.id, name_zh="乙菜场", starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )  # fmt: skip
+    site = OrganisationFactory(kind="testing_site", area=city.street_b)
+    staff_a = make_user(
+        "service_point_staff", city.street_a,
+        OrganisationFactory(kind="testing_site", area=city.street_a),
+    )  # fmt: skip
+    snapshot = rows_snapshot(TripSegment, ExposureVenue, TestingSiteInfo, AuditEntry)
+    api = "/api/citizen/queries"
+    trip_body = {"mode": "train", "number": "G2", "travel_date": "2026-11-20"}
+    venue_body = {
+        "name_zh": "x",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+    }
+    hours = {"hours": {"0": [["08:00", "12:00"]]}}
+    cases = {
+        ("POST", "/trips"): dict(
+            url=f"{api}/trips",
+            body=trip_body | {"area_id": city.district_b.id},
+            missing_body=trip_body | {"area_id": 99999999},
+            outsider_user=b["officer_a"],
+        ),
+        ("POST", "/trips/{trip_id}/withdraw"): dict(
+            url=f"{api}/trips/{trip.pk}/withdraw",
+            missing_url=f"{api}/trips/99999999/withdraw",
+            outsider_user=b["officer_a"],
+        ),
+        ("POST", "/venues"): dict(
+            url=f"{api}/venues",
+            body=venue_body | {"area_id": city.street_b.id},
+            missing_body=venue_body | {"area_id": 99999999},
+            outsider_user=b["officer_a"],
+        ),
+        ("POST", "/venues/{venue_id}/withdraw"): dict(
+            url=f"{api}/venues/{venue.pk}/withdraw",
+            missing_url=f"{api}/venues/99999999/withdraw",
+            outsider_user=b["officer_a"],
+        ),
+    }
+    for user in ("officer_a", "staff_a"):
+        outsider = b["officer_a"] if user == "officer_a" else staff_a
+        cases[("GET", "/testing-sites/{organisation_id}", user)] = dict(
+            url=f"{api}/testing-sites/{site.pk}",
+            missing_url=f"{api}/testing-sites/99999999",
+            outsider_user=outsider,
+        )
+        cases[("PUT", "/testing-sites/{organisation_id}", user)] = dict(
+            url=f"{api}/testing-sites/{site.pk}",
+            body=hours,
+            missing_url=f"{api}/testing-sites/99999999",
+            outsider_user=outsider,
+        )
+        cases[("POST", "/testing-sites/{organisation_id}/queue", user)] = dict(
+            url=f"{api}/testing-sites/{site.pk}/queue",
+            body={"status": "short"},
+            missing_url=f"{api}/testing-sites/99999999/queue",
+            outsider_user=outsider,
+        )
+    lists = {("GET", "/trips"): f"{api}/trips", ("GET", "/venues"): f"{api}/venues"}
+    public = {
+        ("GET", "/risk"): f"{api}/risk?code={city.building_b.code}",
+        ("GET", "/trips/check"): f"{api}/trips/check?number=G1&date=2026-11-20",
+        ("GET", "/testing-sites"): f"{api}/testing-sites",
+    }
+    assert endpoints(queries_router) == {k[:2] for k in cases} | set(lists) | set(public)
+    for (method, *_), case in cases.items():
+        assert_hidden_from_outsiders(Client(), method, snapshot=snapshot, **case)
+    client = Client()
+    for url in lists.values():
+        assert client.get(url).status_code == 401, url
+    client.force_login(b["officer_a"])
+    for url in lists.values():
+        assert client.get(url).json() == [], url
+    before = snapshot()
+    for url in public.values():
+        assert Client().get(url).status_code == 200, url
+    assert Client().get(public[("GET", "/trips/check")]).json()["confirmed_case_on_board"]
+    assert snapshot() == before
+
+
 def test_earlywarning_series_endpoints_hide_other_districts(city, b, make_user):
     """Every /indicators, /observations, /series, /detections and /rt route: anonymous is
     401, and district A asking about district B's series gets the answer about no area at all
@@ -679,3 +779,448 @@ def test_earlywarning_series_endpoints_hide_other_districts(city, b, make_user):
     assert hidden.status_code == missing.status_code == 400
     assert hidden.json() == missing.json()
     assert snapshot() == before
+
+
+def test_citizen_approval_endpoints_hide_other_districts_and_applicants(
+    city, b, make_user, settings, tmp_path
+):
+    """Online approvals (district B's service and application against district A's staff and
+    another citizen). The catalogue, certificate verification and visit statistics are public
+    by design; an application is its applicant's and the deciding departments' only."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crisisgov.citizen.approvals import services as approvals
+    from crisisgov.citizen.approvals.api import router as approvals_router
+    from crisisgov.citizen.approvals.models import (
+        Application,
+        Certificate,
+        DepartmentHead,
+        Service,
+        ServiceVersion,
+        Step,
+    )
+    from crisisgov.directory.facade import actor_for_user
+    from tests.test_citizen_approvals_support import CREDIT_CODE, PDF, good_fields, world_build
+
+    settings.VAR_DIR = tmp_path
+
+    def plan() -> SimpleUploadedFile:
+        return SimpleUploadedFile("plan.pdf", PDF)
+
+    world = world_build(city, make_user, district=city.district_b)
+    citizen_b = actor_for_user(world.citizen)
+    application = approvals.application_submit(
+        actor=citizen_b, service_id=world.service.pk, company_name="乙公司",
+        credit_code=CREDIT_CODE, fields=good_fields(), uploads={"prevention_plan": plan()},
+    )  # fmt: skip
+    approved = approvals.application_submit(
+        actor=citizen_b, service_id=world.service.pk, company_name="丙公司",
+        credit_code=CREDIT_CODE, fields=good_fields(), uploads={"prevention_plan": plan()},
+    )  # fmt: skip
+    for officer in (world.market_officer, world.health_officer, world.emergency_officer):
+        decider = actor_for_user(officer)
+        approvals.step_decide(actor=decider, application_id=approved.pk, action="approve")
+    snapshot = rows_snapshot(
+        Service, ServiceVersion, Application, Step, Certificate, DepartmentHead, AuditEntry
+    )
+    market_a = OrganisationFactory(area=city.district_a, department_type="market_regulation")
+    officer_a = make_user("department_officer", city.district_a, market_a)
+    citizen_a = make_user("citizen", city.grid_a)
+    api = "/api/citizen/approvals"
+    service = world.service.pk
+    definition = {"fields": [], "stages": [[{"department_id": world.market.pk, "hours": 4}]]}
+    names = {"name_zh": "新服务", "name_en": "New service"}
+    correction = {"fields": {"employees": 3}}
+    decision = {"action": "approve"}
+    cases = {
+        ("POST", "/services"): dict(
+            url=f"{api}/services",
+            body={"slug": "permit", "area_id": city.district_b.pk, **names, **definition},
+            missing_body={"slug": "permit", "area_id": 99999999, **names, **definition},
+            outsider_user=b["commander_a"],
+        ),
+        ("PUT", "/services/{service_id}"): dict(
+            url=f"{api}/services/{service}", body={**names, **definition},
+            missing_url=f"{api}/services/99999999", outsider_user=b["commander_a"],
+        ),
+        ("POST", "/department-heads"): dict(
+            url=f"{api}/department-heads",
+            body={"department_id": world.market.pk, "user_id": world.market_officer.pk},
+            missing_body={"department_id": 99999999, "user_id": world.market_officer.pk},
+            outsider_user=b["commander_a"],
+        ),
+        ("POST", "/applications"): dict(  # staff of district A may not apply at all
+            url=f"{api}/applications",
+            body={"service_id": service, "fields": good_fields()},
+            missing_body={"service_id": 99999999, "fields": good_fields()},
+            outsider_user=officer_a,
+        ),
+        ("GET", "/applications/{application_id}"): dict(
+            url=f"{api}/applications/{application.pk}",
+            missing_url=f"{api}/applications/99999999", outsider_user=citizen_a,
+        ),
+        ("POST", "/applications/{application_id}/correction"): dict(
+            url=f"{api}/applications/{application.pk}/correction", body=correction,
+            missing_url=f"{api}/applications/99999999/correction", outsider_user=citizen_a,
+        ),
+        ("GET", "/inbox/{application_id}"): dict(
+            url=f"{api}/inbox/{application.pk}",
+            missing_url=f"{api}/inbox/99999999", outsider_user=officer_a,
+        ),
+        ("POST", "/inbox/{application_id}/decision"): dict(
+            url=f"{api}/inbox/{application.pk}/decision", body=decision,
+            missing_url=f"{api}/inbox/99999999/decision", outsider_user=officer_a,
+        ),
+        ("POST", "/applications/{application_id}/certificate/revoke"): dict(
+            url=f"{api}/applications/{approved.pk}/certificate/revoke", body={"reason": "x"},
+            missing_url=f"{api}/applications/99999999/certificate/revoke",
+            outsider_user=b["commander_a"],
+        ),
+    }  # fmt: skip
+    lists = {("GET", "/services"), ("GET", "/applications"), ("GET", "/inbox")}
+    public = {("GET", "/verify/{signed_serial}"), ("GET", "/statistics")}
+    catalogue = {("GET", "/services/{service_id}")}
+    assert endpoints(approvals_router) == set(cases) | lists | public | catalogue
+    for (method, _), case in cases.items():
+        assert_hidden_from_outsiders(Client(), method, snapshot=snapshot, **case)
+
+    before = snapshot()
+    client = Client()
+    for url in ("/services", f"/services/{service}", "/applications", "/inbox"):
+        assert client.get(api + url).status_code == 401, url
+    client.force_login(citizen_a)
+    assert client.get(f"{api}/applications").json() == []
+    assert client.get(f"{api}/services/{service}").json()["id"] == service  # the catalogue
+    client.force_login(officer_a)
+    assert client.get(f"{api}/inbox").json() == []
+    # Public: a certificate's minimal facts and the statistic, nothing about the applicant.
+    signed = approvals.signed_serial(Certificate.objects.get().serial)
+    verified = Client().get(f"{api}/verify/{signed}").json()
+    assert set(verified) == {
+        "status", "serial", "service_zh", "service_en", "company_name", "approved_on"
+    }  # fmt: skip
+    assert Client().get(f"{api}/statistics").json()["approved"] == 1
+    assert snapshot() == before
+
+
+def test_citizen_status_endpoints_hide_other_districts(city, b, make_user):
+    """Health status, appeals, overrides and acting-for: anonymous is 401; a user of district
+    A about district B's resident gets the answer about no such object; nothing changes."""
+    from django.utils import timezone
+
+    from crisisgov.citizen.api import router as citizen_router
+    from crisisgov.citizen.models import (
+        CitizenNotice,
+        Delegation,
+        HealthStatus,
+        StatusAppeal,
+        StatusOverride,
+    )
+
+    person = b["person"]
+    now = timezone.now()
+    citizen_a = make_user("citizen", city.building_a)
+    officer_b = make_user("department_officer", city.district_b)
+    override = StatusOverride.objects.create(
+        person=person,
+        area_path=person.area_path,
+        status="green",
+        reason="lab_error",
+        expires_at=now + dt.timedelta(days=2),
+        proposed_by=officer_b,
+        proposed_at=now,
+    )
+    appeal = StatusAppeal.objects.create(
+        person=person,
+        area_path=person.area_path,
+        submitted_by=officer_b,
+        rule_code="positive_test",
+        evidence_standard="test_result",
+        evidence_record_id=1,
+        reason="not mine",
+        submitted_at=now,
+    )
+    delegation = Delegation.objects.create(
+        carer=make_user("citizen", city.building_b),
+        person=person,
+        area_path=person.area_path,
+        relationship="child",
+        requested_at=now,
+    )
+    citizen_snapshot = rows_snapshot(
+        StatusOverride, StatusAppeal, Delegation, HealthStatus, CitizenNotice, AuditEntry
+    )
+    api = "/api/citizen"
+    nobody = make("420103", dt.date(1950, 1, 1), 77)
+    cases = {
+        ("GET", "/status/{person_id}"): dict(
+            url=f"{api}/status/{person.pk}", missing_url=f"{api}/status/99999999",
+            outsider_user=citizen_a,
+        ),
+        ("POST", "/appeals"): dict(
+            url=f"{api}/appeals",
+            body={"person_id": person.pk, "evidence_record_id": 1, "reason": "x"},
+            missing_body={"person_id": 99999999, "evidence_record_id": 1, "reason": "x"},
+            outsider_user=citizen_a,
+        ),
+        ("POST", "/appeals/{appeal_id}/decision"): dict(
+            url=f"{api}/appeals/{appeal.pk}/decision", body={"decision": "dismiss", "note": "x"},
+            missing_url=f"{api}/appeals/99999999/decision", outsider_user=b["officer_a"],
+        ),
+        ("POST", "/overrides"): dict(
+            url=f"{api}/overrides",
+            body={"national_id": person.national_id, "status": "green", "reason": "lab_error",
+                  "expires_at": (now + dt.timedelta(days=1)).isoformat()},
+            missing_body={"national_id": nobody, "status": "green", "reason": "lab_error",
+                          "expires_at": (now + dt.timedelta(days=1)).isoformat()},
+            outsider_user=b["officer_a"],
+        ),
+        ("POST", "/overrides/{override_id}/confirm"): dict(
+            url=f"{api}/overrides/{override.pk}/confirm",
+            missing_url=f"{api}/overrides/99999999/confirm", outsider_user=b["officer_a"],
+        ),
+        ("POST", "/overrides/{override_id}/withdraw"): dict(
+            url=f"{api}/overrides/{override.pk}/withdraw",
+            missing_url=f"{api}/overrides/99999999/withdraw", outsider_user=b["officer_a"],
+        ),
+        # Anyone may ask to act for a relative wherever they live; staff accounts may not.
+        ("POST", "/delegations"): dict(
+            url=f"{api}/delegations",
+            body={"national_id": person.national_id, "relationship": "child"},
+            missing_body={"national_id": nobody, "relationship": "child"},
+            outsider_user=b["officer_a"],
+        ),
+        ("POST", "/delegations/{delegation_id}/confirm"): dict(
+            url=f"{api}/delegations/{delegation.pk}/confirm",
+            missing_url=f"{api}/delegations/99999999/confirm", outsider_user=b["worker_a"],
+        ),
+        ("POST", "/delegations/{delegation_id}/revoke"): dict(
+            url=f"{api}/delegations/{delegation.pk}/revoke",
+            missing_url=f"{api}/delegations/99999999/revoke", outsider_user=b["worker_a"],
+        ),
+    }  # fmt: skip
+    lists = {
+        ("GET", "/status"),
+        ("GET", "/appeals"),
+        ("GET", "/appeals/review"),
+        ("GET", "/overrides"),
+        ("GET", "/delegations"),
+        ("GET", "/delegations/pending"),
+    }
+    assert endpoints(citizen_router) == set(cases) | lists
+    for (method, _), case in cases.items():
+        assert_hidden_from_outsiders(Client(), method, snapshot=citizen_snapshot, **case)
+
+    before = citizen_snapshot()
+    client = Client()
+    for _, path in lists:
+        assert client.get(f"{api}{path}").status_code == 401, path
+    client.force_login(b["officer_a"])
+    for path in ("/appeals/review", "/overrides", "/delegations/pending"):
+        assert client.get(f"{api}{path}").json() == [], path
+    client.force_login(b["worker_a"])
+    assert client.get(f"{api}/delegations/pending").json() == []
+    client.force_login(citizen_a)
+    assert client.get(f"{api}/status").json() == []  # no resident linked to this account
+    assert client.get(f"{api}/appeals").json() == []
+    assert client.get(f"{api}/delegations").json() == []
+    assert citizen_snapshot() == before
+
+
+def test_citizen_reservation_endpoints_hide_other_districts(city, b, make_user):
+    """Pharmacy staff and officials of district A reach nothing of district B's pharmacies,
+    items and lottery windows; a citizen cannot reserve or register with B's resident's ID
+    number (the same answer as for a number of nobody). A window's public facts are public."""
+    from django.utils import timezone
+
+    from crisisgov.citizen.reservations import lottery
+    from crisisgov.citizen.reservations.api import router as reservations_router
+    from crisisgov.citizen.reservations.models import (
+        LotteryEntry,
+        LotteryWindow,
+        PharmacyStock,
+        RationedItem,
+        Reservation,
+    )
+
+    res_snapshot = rows_snapshot(
+        RationedItem, PharmacyStock, Reservation, LotteryWindow, LotteryEntry, AuditEntry
+    )
+    now = timezone.now()
+    today = timezone.localdate()
+    item_b = RationedItem.objects.create(
+        code="mask-b", name_zh="口罩", name_en="Masks", area_path=city.district_b.path
+    )
+    pharmacy_b = OrganisationFactory(kind="pharmacy", department_type="", area=city.street_b)
+    pharmacy_a = OrganisationFactory(kind="pharmacy", department_type="", area=city.street_a)
+    PharmacyStock.objects.create(
+        item=item_b,
+        pharmacy=pharmacy_b,
+        day=today,
+        quantity=5,
+        area_path=pharmacy_b.area_path,
+        published_at=now,
+    )
+    seed = lottery.new_seed()
+    window = LotteryWindow.objects.create(
+        item=item_b,
+        pharmacy=pharmacy_b,
+        title_zh="抽签",
+        title_en="Lottery",
+        opens_at=now - dt.timedelta(hours=2),
+        closes_at=now - dt.timedelta(hours=1),
+        pickup_day=today,
+        stock=3,
+        seed=seed,
+        seed_commitment=lottery.commitment(seed),
+        area_path=pharmacy_b.area_path,
+    )
+    staff_a = make_user("service_point_staff", city.district_a, organisation=pharmacy_a)
+    citizen_a = make_user("citizen", city.grid_a)
+    nobody = make("420103", dt.date(1960, 6, 6), 7)
+    api = "/api/citizen/reservations"
+    reserve = {
+        "pharmacy_id": pharmacy_b.pk,
+        "item": "mask-b",
+        "quantity": 1,
+        "idempotency_key": "outsider-key-1",
+    }
+    lottery_body = {
+        "item": "mask-b",
+        "title_zh": "抽签",
+        "title_en": "Lottery",
+        "opens_at": now.isoformat(),
+        "closes_at": (now + dt.timedelta(hours=1)).isoformat(),
+        "pickup_day": (today + dt.timedelta(days=1)).isoformat(),
+        "stock": 5,
+    }
+    stock = {"item": "mask-b", "day": today.isoformat(), "quantity": 50}
+    cases = {
+        ("POST", "/reserve"): dict(
+            url=f"{api}/reserve", body=reserve | {"id_number": b["person"].national_id},
+            missing_body=reserve | {"id_number": nobody}, outsider_user=citizen_a,
+        ),
+        ("POST", "/pharmacies/{pharmacy_id}/stock"): dict(
+            url=f"{api}/pharmacies/{pharmacy_b.pk}/stock", body=stock,
+            missing_url=f"{api}/pharmacies/99999999/stock", outsider_user=staff_a,
+        ),
+        ("POST", "/pharmacies/{pharmacy_id}/pickups"): dict(
+            url=f"{api}/pharmacies/{pharmacy_b.pk}/pickups", body={"code": "ABCDEFGH"},
+            missing_url=f"{api}/pharmacies/99999999/pickups", outsider_user=staff_a,
+        ),
+        ("GET", "/pharmacies/{pharmacy_id}/reservations"): dict(
+            url=f"{api}/pharmacies/{pharmacy_b.pk}/reservations",
+            missing_url=f"{api}/pharmacies/99999999/reservations", outsider_user=staff_a,
+        ),
+        ("POST", "/items"): dict(  # B's item cannot be redefined from A
+            url=f"{api}/items",
+            body={"code": "mask-b", "name_zh": "口罩", "name_en": "Masks",
+                  "quota_quantity": 5, "quota_days": 1},
+            outsider_user=b["officer_a"],
+        ),
+        ("POST", "/lotteries"): dict(
+            url=f"{api}/lotteries", body=lottery_body | {"pharmacy_id": pharmacy_b.pk},
+            missing_body=lottery_body | {"pharmacy_id": 99999999}, outsider_user=b["officer_a"],
+        ),
+        ("POST", "/lotteries/{window_id}/entries"): dict(
+            url=f"{api}/lotteries/{window.pk}/entries",
+            body={"id_number": b["person"].national_id},
+            missing_body={"id_number": nobody}, outsider_user=citizen_a,
+        ),
+        ("POST", "/lotteries/{window_id}/draw"): dict(
+            url=f"{api}/lotteries/{window.pk}/draw",
+            missing_url=f"{api}/lotteries/99999999/draw", outsider_user=b["officer_a"],
+        ),
+    }  # fmt: skip
+    lists = {("GET", "/mine")}
+    public = {("GET", "/lotteries/{window_id}")}  # what the public lottery page shows
+    assert endpoints(reservations_router) == set(cases) | lists | public
+    for (method, _), case in cases.items():
+        assert_hidden_from_outsiders(Client(), method, snapshot=res_snapshot, **case)
+
+    before = res_snapshot()
+    client = Client()
+    for url in (f"{api}/mine", f"{api}/lotteries/{window.pk}"):
+        assert client.get(url).status_code == 401, url
+    client.force_login(citizen_a)
+    assert client.get(f"{api}/mine").json() == []
+    public_answer = client.get(f"{api}/lotteries/{window.pk}").json()
+    assert public_answer["seed"] is None and public_answer["entries"] == 0
+    assert res_snapshot() == before
+
+
+def test_citizen_bulletin_endpoints_hide_other_districts(city, b):
+    """Every /api/citizen/bulletins route. The public ones (published bulletins, rumor-vs-fact
+    notes) answer anyone and never show a draft; the officials' ones are 401 anonymously, and a
+    commander of district A asking about district B's bulletins gets the answer about none,
+    changing nothing."""
+    from django.utils import timezone
+
+    from crisisgov.citizen.bulletins.api import router as bulletins_router
+    from crisisgov.citizen.bulletins.models import Bulletin, Clarification
+
+    texts = {"title_zh": "乙区通报", "title_en": "B", "body_zh": "正文", "body_en": "Text"}
+    draft_b = Bulletin.objects.create(
+        area=city.district_b, area_path=city.district_b.path, date=dt.date(2026, 11, 20), **texts
+    )
+    published_b = Bulletin.objects.create(
+        area=city.district_b,
+        area_path=city.district_b.path,
+        date=dt.date(2026, 11, 19),
+        state="published",
+        number=1,
+        published_at=timezone.now(),
+        **texts,
+    )
+    bulletins_snapshot = rows_snapshot(Bulletin, Clarification, AuditEntry)
+    api = "/api/citizen/bulletins"
+    note = {"claim_zh": "谣", "claim_en": "R", "fact_zh": "实", "fact_en": "F"}
+    day = {"date": "2026-11-18"}
+    cases = {
+        ("GET", "/drafts/{bulletin_id}"): dict(
+            method="get", url=f"{api}/drafts/{draft_b.pk}", missing_url=f"{api}/drafts/99999999"
+        ),
+        ("PATCH", "/drafts/{bulletin_id}"): dict(
+            method="patch",
+            url=f"{api}/drafts/{draft_b.pk}",
+            body={"title_en": "changed"},
+            missing_url=f"{api}/drafts/99999999",
+        ),
+        ("POST", "/drafts/{bulletin_id}/publish"): dict(
+            method="post",
+            url=f"{api}/drafts/{draft_b.pk}/publish",
+            missing_url=f"{api}/drafts/99999999/publish",
+        ),
+        ("POST", "/{bulletin_id}/correct"): dict(
+            method="post",
+            url=f"{api}/{published_b.pk}/correct",
+            missing_url=f"{api}/99999999/correct",
+        ),
+        ("POST", "/drafts"): dict(
+            method="post",
+            url=f"{api}/drafts",
+            body=day | {"area_id": city.district_b.id},
+            missing_body=day | {"area_id": 99999999},
+        ),
+        ("POST", "/clarifications"): dict(
+            method="post",
+            url=f"{api}/clarifications",
+            body=note | {"area_id": city.district_b.id},
+            missing_body=note | {"area_id": 99999999},
+        ),
+    }
+    public = {("GET", ""), ("GET", "/{bulletin_id}"), ("GET", "/clarifications")}
+    assert endpoints(bulletins_router) == set(cases) | public | {("GET", "/drafts")}
+    for case in cases.values():
+        assert_hidden_from_outsiders(
+            Client(), outsider_user=b["commander_a"], snapshot=bulletins_snapshot, **case
+        )
+    client = Client()
+    assert client.get(f"{api}/drafts").status_code == 401
+    assert [x["id"] for x in client.get(api).json()] == [published_b.pk]
+    assert client.get(f"{api}/{published_b.pk}").status_code == 200
+    assert client.get(f"{api}/{draft_b.pk}").status_code == 404
+    assert client.get(f"{api}/clarifications").json() == []
+    client.force_login(b["commander_a"])
+    assert client.get(f"{api}/drafts").json() == []
+    assert Bulletin.objects.get(pk=draft_b.pk).state == "draft"

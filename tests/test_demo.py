@@ -25,8 +25,21 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
             "department_officer",
             "grid_worker",
             "ngo_liaison",
+            "service_point_staff",  # at a pharmacy and at a testing site
+            "service_point_staff",
         ]
     )
+    # Citizen services: statuses from the test results, queries, a reservation day with a
+    # lottery, bulletins, and an application halfway through its approvals.
+    for line in (
+        "Health status (rule set",
+        "Citizen queries:",
+        "new reservations today",
+        "lottery window",
+        "Bulletins:",
+        "is halfway (market regulation approved, health commission overdue and escalated)",
+    ):
+        assert line in text
     counts = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
     standards = sorted(Dataset.objects.values_list("schema__name", flat=True))
     assert standards == ["case_report"] * 2 + ["material_stock"] * 2 + ["test_result"] * 2
@@ -44,7 +57,7 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
     call_command("demo", "--no-serve", "--size", "tiny", stdout=io.StringIO(), stderr=io.StringIO())
     assert _earlywarning_rows() == observations
     again = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
-    assert again == counts and RoleAssignment.objects.count() == 8
+    assert again == counts and RoleAssignment.objects.count() == 10
     assert SharingAgreement.objects.count() == 2
 
 

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from crisisgov.citizen.api import router as citizen_router
 from crisisgov.citizen.approvals.api import router as approvals_router
 from crisisgov.citizen.bulletins.api import router as bulletins_router
 from crisisgov.citizen.queries.api import router as queries_router
@@ -101,6 +102,7 @@ api.add_router("/geo", geo_router, tags=["geo"])
 api.add_router("/directory", directory_router, tags=["directory"])
 api.add_router("/exchange", exchange_router, tags=["exchange"])
 api.add_router("/earlywarning", earlywarning_router, tags=["earlywarning"])
+api.add_router("/citizen", citizen_router, tags=["citizen"])
 api.add_router("/citizen/queries", queries_router, tags=["citizen queries"])
 api.add_router("/citizen/reservations", reservations_router, tags=["citizen reservations"])
 api.add_router("/citizen/approvals", approvals_router, tags=["citizen approvals"])

@@ -35,7 +35,19 @@ def _place(role: Role, city: AreaInfo, district: AreaInfo, grid: AreaInfo):  # t
         return city, orgs.filter(kind=OrganisationKind.NGO).order_by("id").first()
     if role in (Role.GRID_WORKER, Role.CITIZEN):
         return grid, None
+    if role == Role.SERVICE_POINT_STAFF:  # a pharmacy of the first district
+        pharmacy = orgs.filter(kind=OrganisationKind.PHARMACY, area_path__under=district.path)
+        org = pharmacy.order_by("id").first()
+        return (district, org) if org is not None else (city, None)
     return city, None
+
+
+def _testing_site_of(district: AreaInfo):  # type: ignore[no-untyped-def]
+    """The demo's service-point staff also keep the district's first testing site."""
+    sites = Organisation.objects.filter(
+        kind=OrganisationKind.TESTING_SITE, area_path__under=district.path
+    )
+    return sites.order_by("id").first()
 
 
 def demo_accounts_ensure() -> list[DemoAccount]:
@@ -58,6 +70,11 @@ def demo_accounts_ensure() -> list[DemoAccount]:
             RoleAssignment.objects.create(
                 user=user, role=role, area_id=area.id, area_path=area.path, organisation=org
             )
+            site = _testing_site_of(district) if role == Role.SERVICE_POINT_STAFF else None
+            if site is not None:
+                RoleAssignment.objects.create(
+                    user=user, role=role, area_id=area.id, area_path=area.path, organisation=site
+                )
             if role == Role.CITIZEN:
                 resident = Person.objects.filter(area_path__under=grid.path, account=None).first()
                 if resident is not None and not hasattr(user, "person"):

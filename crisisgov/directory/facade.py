@@ -198,3 +198,122 @@ def organisations_of(*, kind: str, department_type: str = "", under_path: str = 
     if under_path:
         rows = rows.filter(area_path__under=under_path)
     return [organisation_info(o.pk) for o in rows.order_by("area_path", "id")]
+
+
+@dataclass(frozen=True)
+class PublicPlace:
+    """What the public may know of a service point: its name, address, place and office line."""
+
+    id: int
+    kind: str
+    name_zh: str
+    name_en: str
+    area_path: str
+    address: str
+    lon: float | None
+    lat: float | None
+    public_phone: str
+    active: bool
+
+
+def public_places(*, kind: str, ids: list[int] | None = None) -> list[PublicPlace]:
+    """Unscoped: organisations of a kind (testing sites, pharmacies) as the public sees them,
+    in area order; only `ids` when given."""
+    from crisisgov.directory.models import Organisation
+
+    rows = Organisation.objects.filter(kind=kind)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return [
+        PublicPlace(
+            id=o.pk,
+            kind=o.kind,
+            name_zh=o.name_zh,
+            name_en=o.name_en,
+            area_path=o.area_path,
+            address=o.address,
+            lon=o.lon,
+            lat=o.lat,
+            public_phone=o.public_phone,
+            active=o.active,
+        )
+        for o in rows.order_by("area_path", "id")
+    ]
+
+
+# --- residents as the citizen services see them: blind indexes and a masked name only -------
+
+
+@dataclass(frozen=True)
+class ResidentRef:
+    """Enough to act for a resident and match records about them; no plaintext identifiers."""
+
+    id: int
+    id_index: str
+    phone_index: str
+    area_path: str
+    masked_name: str
+    account_id: int | None
+
+
+def _resident_ref(person: Any) -> ResidentRef:
+    from crisisgov.kernel.pii import mask_name
+
+    return ResidentRef(
+        person.pk,
+        person.national_id_index,
+        person.phone_index,
+        person.area_path,
+        mask_name(person.name),
+        person.account_id,
+    )
+
+
+def resident_refs(person_ids: list[int]) -> dict[int, ResidentRef]:
+    """Unscoped, for internal use: the residents with these ids, by id."""
+    from crisisgov.directory.models import Person
+
+    return {p.pk: _resident_ref(p) for p in Person.objects.filter(pk__in=list(person_ids))}
+
+
+def resident_of_account(user_id: int) -> ResidentRef | None:
+    """The resident whose own account this is, if any."""
+    from crisisgov.directory.models import Person
+
+    person = Person.objects.filter(account_id=user_id).first()
+    return _resident_ref(person) if person is not None else None
+
+
+def resident_by_national_id(national_id: str) -> ResidentRef | None:
+    """Unscoped exact lookup by a validated ID number, through the blind index."""
+    from crisisgov.directory.models import Person
+    from crisisgov.kernel.fields import blind_index_for
+
+    digest = blind_index_for(Person, "national_id_index", idnumber.normalise(national_id))
+    person = Person.objects.filter(national_id_index=digest).first()
+    return _resident_ref(person) if person is not None else None
+
+
+def resident_ids_for_indexes(*, id_indexes: list[str], phone_indexes: list[str]) -> list[int]:
+    """Unscoped: ids of the residents whose ID-number or phone blind index is listed."""
+    from crisisgov.directory.models import Person
+
+    found: set[int] = set()
+    for field, values in (("national_id_index", id_indexes), ("phone_index", phone_indexes)):
+        unique = sorted({v for v in values if v})
+        for i in range(0, len(unique), 500):
+            rows = Person.objects.filter(**{f"{field}__in": unique[i : i + 500]})
+            found.update(rows.values_list("id", flat=True))
+    return sorted(found)
+
+
+def resident_index_rows(*, under_path: str = "") -> list[tuple[int, str, str, str]]:
+    """Unscoped, for batch work: (id, id index, phone index, area path) of every resident."""
+    from crisisgov.directory.models import Person
+
+    rows = Person.objects.all()
+    if under_path:
+        rows = rows.filter(area_path__under=under_path)
+    return list(
+        rows.order_by("id").values_list("id", "national_id_index", "phone_index", "area_path")
+    )

@@ -56,11 +56,31 @@ def risk_level_of(area_path: str, at: _dt.datetime | None = None) -> RiskLevelIn
     return _risk_info(row) if row else None
 
 
+def risk_level_history(area_paths: list[str]) -> list[RiskLevelInfo]:
+    """Every level ever approved (in force or ended) for these areas and their ancestors, so a
+    caller can answer `risk_level_of` for many (area, time) pairs with one query."""
+    from crisisgov.earlywarning.models import RiskLevel
+    from crisisgov.geo.facade import PATH_DIGITS
+
+    digits = sorted(PATH_DIGITS.values())
+    paths = {path[:d] for path in area_paths for d in digits if d <= len(path)}
+    rows = RiskLevel.objects.filter(area_path__in=sorted(paths)).order_by("area_path", "version")
+    return [_risk_info(r) for r in rows]
+
+
 def risk_levels_under(path: str) -> list[RiskLevelInfo]:
     """Every level in force in the subtree of `path` (for maps), in path order."""
     from crisisgov.earlywarning.models import RiskLevel
 
     rows = RiskLevel.objects.filter(area_path__under=path, valid_to=None).order_by("area_path")
+    return [_risk_info(r) for r in rows]
+
+
+def risk_levels_in_force() -> list[RiskLevelInfo]:
+    """Every level in force anywhere, in path order (the citizens' published document)."""
+    from crisisgov.earlywarning.models import RiskLevel
+
+    rows = RiskLevel.objects.filter(valid_to=None).order_by("area_path")
     return [_risk_info(r) for r in rows]
 
 
@@ -77,6 +97,7 @@ def risk_demo_prepare(as_of: _dt.date) -> int:
 
 
 __all__ += ["RiskLevelInfo", "risk_demo_prepare", "risk_level_of", "risk_levels_under"]
+__all__ += ["risk_levels_in_force"]
 
 
 # --- indicator series: what the drills feed and read ---------------------------------------
@@ -205,3 +226,143 @@ def _middle_of(area_id: int) -> tuple[float | None, float | None]:
 
 
 __all__ += ["SensorSpec", "sensors_ensure"]
+
+
+# --- bulletins: the day's case numbers of an area, by its child areas --------------------------
+
+
+@_dataclass(frozen=True)
+class ChildCases:
+    """Raw (unprotected) confirmed cases of one child area, for the bulletins app."""
+
+    area_path: str
+    code: str
+    name_zh: str
+    name_en: str
+    daily: dict[_dt.date, int]  # cases per day (days without any left out), up to the day
+    level: str  # risk level in force at the end of the day: low | medium | high
+    rt_mean: float | None  # the newest Rt of the area with its window ending in the last 7 days
+    rt_lower: float | None
+    rt_upper: float | None
+
+
+@_dataclass(frozen=True)
+class CaseNumbers:
+    """Raw confirmed cases of an area up to one day, whole history: the bulletins app protects
+    small counts (and what subtraction would reveal of them) before anything is published."""
+
+    day: _dt.date
+    area_path: str
+    code: str
+    name_zh: str
+    name_en: str
+    daily: dict[_dt.date, int]  # the whole area (its subtree), days without cases left out
+    children: list[ChildCases]  # the areas one level down (a city's districts)
+    risk_counts: dict[str, int]  # areas under it with a level in force at the day's end
+
+
+def case_numbers(area_path: str, day: _dt.date) -> CaseNumbers:
+    """Unscoped (bulletins are public): daily confirmed cases of `area_path` and of its child
+    areas up to `day`, each rolled up over its subtree as the early-warning series are (current
+    observations only; one GROUP BY), risk levels in force at the day's end and Rt."""
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import Substr
+    from django.utils import timezone
+
+    from crisisgov.earlywarning.models import Indicator, Observation, RiskLevel, RtEstimate
+    from crisisgov.earlywarning.series import local_midnight
+    from crisisgov.geo.facade import PATH_DIGITS, Level, areas_at_level, areas_for_paths
+
+    area = areas_for_paths([area_path])[area_path]
+    lowest = area.level >= Level.BUILDING
+    children = [] if lowest else areas_at_level(area.level + 1, under=area_path)
+    digits = PATH_DIGITS[Level(area.level + 1)] if children else len(area_path)
+    end = local_midnight(day + _dt.timedelta(days=1))
+    indicator = Indicator.objects.filter(code="confirmed-cases").first()
+    by_unit: dict[str, dict[_dt.date, float]] = {}
+    if indicator is not None:
+        rows = (
+            Observation.objects.filter(
+                indicator=indicator, current=True, area_path__under=area_path, period_start__lt=end
+            )
+            .annotate(unit=Substr("area_path", 1, digits))
+            .values_list("unit", "period_start")
+            .annotate(total=Sum("value"))
+            .order_by()
+        )
+        for unit, start, total in rows:
+            days = by_unit.setdefault(unit, {})
+            date = timezone.localtime(start).date()
+            days[date] = days.get(date, 0.0) + total
+    whole: dict[_dt.date, float] = {}
+    for days in by_unit.values():  # a unit shorter than a child's path: reported above them
+        for date, value in days.items():
+            whole[date] = whole.get(date, 0.0) + value
+    at = end - _dt.timedelta(microseconds=1)
+    rts: dict[str, RtEstimate] = {}
+    for rt in RtEstimate.objects.filter(
+        indicator=indicator,
+        area_path__in=[c.path for c in children],
+        window_end__lte=day,
+        window_end__gt=day - _dt.timedelta(days=7),
+    ).order_by("area_path", "-window_end"):
+        rts.setdefault(rt.area_path, rt)
+    result = []
+    for child in children:
+        level = risk_level_of(child.path, at)
+        rt = rts.get(child.path)
+        result.append(
+            ChildCases(
+                area_path=child.path,
+                code=child.code,
+                name_zh=child.name_zh,
+                name_en=child.name_en,
+                daily=_whole_counts(by_unit.get(child.path, {})),
+                level=level.level if level else "low",
+                rt_mean=rt.mean if rt else None,
+                rt_lower=rt.lower if rt else None,
+                rt_upper=rt.upper if rt else None,
+            )
+        )
+    in_force = Q(valid_from__lte=at) & (Q(valid_to=None) | Q(valid_to__gt=at))
+    risk_counts = dict(
+        RiskLevel.objects.filter(in_force, area_path__under=area_path)
+        .exclude(area_path=area_path)
+        .values_list("level")
+        .annotate(n=Count("area", distinct=True))
+        .order_by()
+    )
+    return CaseNumbers(
+        day=day,
+        area_path=area_path,
+        code=area.code,
+        name_zh=area.name_zh,
+        name_en=area.name_en,
+        daily=_whole_counts(whole),
+        children=result,
+        risk_counts=risk_counts,
+    )
+
+
+def _whole_counts(days: dict[_dt.date, float]) -> dict[_dt.date, int]:
+    return {d: round(v) for d, v in sorted(days.items()) if round(v)}
+
+
+__all__ += ["CaseNumbers", "ChildCases", "case_numbers"]
+
+
+def cases_reported(area_path: str, day: _dt.date) -> bool:
+    """Unscoped: whether any confirmed-case count of `day` was reported in the area (the
+    bulletins' daily draft waits for the day's numbers)."""
+    from crisisgov.earlywarning.models import Observation
+    from crisisgov.earlywarning.series import local_midnight
+
+    return Observation.objects.filter(
+        indicator__code="confirmed-cases",
+        current=True,
+        area_path__under=area_path,
+        period_start=local_midnight(day),
+    ).exists()
+
+
+__all__ += ["cases_reported"]

@@ -1,5 +1,8 @@
 """What other apps may use of the exchange."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from crisisgov.exchange.permissions import ExchangePermission
 
 __all__ = ["ExchangePermission"]
@@ -127,9 +130,85 @@ def case_report_counts(*, under: str = "") -> list[tuple[str, str, str, int]]:
     return [(community, day, kind, count) for community, day, kind, count in rows if day]
 
 
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A record about a person as health-status rules read it: no personal fields."""
+
+    standard: str
+    record_id: int
+    id_index: str
+    phone_index: str
+    area_path: str
+    data: dict
+    created_at: datetime
+    updated_at: datetime
+
+
+def health_evidence(
+    *, standards: list[str], id_indexes: list[str], phone_indexes: dict[str, list[str]]
+) -> list[EvidenceRecord]:
+    """Unscoped, for health-status rules: records of `standards` whose ID-number blind index is
+    in `id_indexes`, plus records of the standards keyed in `phone_indexes` ({standard: phone
+    blind indexes}, for records that carry only a phone, such as venue check-ins)."""
+    from django.db.models import Q
+
+    from crisisgov.exchange.models import Record
+
+    def chunks(values: list[str]) -> list[list[str]]:
+        unique = sorted({v for v in values if v})
+        return [unique[i : i + 500] for i in range(0, len(unique), 500)]
+
+    queries = [
+        Q(dataset__schema__name__in=standards, id_index__in=chunk) for chunk in chunks(id_indexes)
+    ]
+    for standard, phones in phone_indexes.items():
+        queries += [
+            Q(dataset__schema__name=standard, phone_index__in=chunk) for chunk in chunks(phones)
+        ]
+    found: dict[int, EvidenceRecord] = {}
+    for query in queries:
+        rows = Record.objects.filter(query).values_list(
+            "id",
+            "dataset__schema__name",
+            "id_index",
+            "phone_index",
+            "area_path",
+            "data",
+            "created_at",
+            "updated_at",
+        )
+        for row in rows:
+            found[row[0]] = EvidenceRecord(row[1], row[0], *row[2:])
+    return sorted(found.values(), key=lambda r: r.record_id)
+
+
+def changed_record_indexes(
+    *, dataset_id: int, first_change: int, last_change: int
+) -> tuple[str, list[str], list[str]]:
+    """Unscoped, for outbox handlers: (standard, ID-number blind indexes, phone blind indexes)
+    of the records an `exchange.records_changed` event names."""
+    from crisisgov.exchange.models import RecordChange
+
+    standard = dataset_standard_and_area(dataset_id)
+    rows = RecordChange.objects.filter(
+        dataset_id=dataset_id, id__gte=first_change, id__lte=last_change
+    ).values_list("record__id_index", "record__phone_index")
+    ids = sorted({i for i, _ in rows if i})
+    phones = sorted({p for _, p in rows if p})
+    return (standard[0] if standard else "", ids, phones)
+
+
 def dataset_standard_and_area(dataset_id: int) -> tuple[str, str] | None:
     """Unscoped: (standard name, area path) of a dataset, for outbox handlers of other apps."""
     from crisisgov.exchange.models import Dataset
 
     row = Dataset.objects.filter(pk=dataset_id).values_list("schema__name", "area_path").first()
     return (row[0], row[1]) if row else None
+
+
+def small_count_rule() -> tuple[int, str]:
+    """(threshold, label) of the open-data rule: a count from 1 to threshold - 1 is never
+    published as such but as the label ("<10"). The citizen bulletins use the same rule."""
+    from crisisgov.exchange.opendata import SMALL_COUNT, SUPPRESSED
+
+    return SMALL_COUNT, SUPPRESSED

@@ -160,3 +160,58 @@ def area_geometries(area_ids: list[int]) -> dict[int, dict | None]:
 def area_geometry(area_id: int) -> dict | None:
     """Unscoped: one area's GeoJSON geometry, or None (see `area_geometries`)."""
     return area_geometries([area_id]).get(area_id)
+
+
+# --- public lookups for citizens (names, codes and outlines of areas are public) -------------
+
+
+def area_at_point_public(*, lon: float, lat: float) -> AreaInfo | None:
+    """Unscoped: the deepest area whose outline holds the point (a citizen's risk lookup)."""
+    from crisisgov.geo import selectors
+    from crisisgov.kernel.actor import SYSTEM
+
+    area = selectors.area_at_point(actor=SYSTEM, lon=lon, lat=lat)
+    return _info(area) if area else None
+
+
+def area_by_code(code: str) -> AreaInfo | None:
+    """Unscoped: the area with this code, or None."""
+    from crisisgov.geo.models import Area
+
+    area = Area.objects.defer("geometry").filter(code=code).first()
+    return _info(area) if area else None
+
+
+def areas_named_in(text: str, *, limit: int = 200) -> list[tuple[AreaInfo, bool]]:
+    """Unscoped: (area, whole) for areas whose Chinese or English name occurs whole in `text`
+    (an address a citizen typed), then those that contain `text` in their name (whole False),
+    each in path order. Names shorter than two characters are ignored: they match anything."""
+    from django.db.models import CharField, F, Q, Value
+    from django.db.models.functions import Length
+
+    from crisisgov.geo.models import Area
+
+    text = text.strip()
+    if not text:
+        return []
+    whole = (
+        Area.objects.defer("geometry")
+        .annotate(
+            typed=Value(text, output_field=CharField()),
+            zh_length=Length("name_zh"),
+            en_length=Length("name_en"),
+        )
+        .filter(
+            Q(typed__contains=F("name_zh"), zh_length__gte=2)
+            | Q(typed__icontains=F("name_en"), en_length__gte=2)
+        )
+        .order_by("path")[:limit]
+    )
+    found = [(_info(a), True) for a in whole]
+    seen = {info.id for info, _ in found}
+    # Names that merely contain the text ("1栋" is in thousands): a few, after the whole ones.
+    partial = Area.objects.defer("geometry").filter(
+        Q(name_zh__contains=text) | Q(name_en__icontains=text)
+    )
+    found += [(_info(a), False) for a in partial.order_by("path")[:limit] if a.pk not in seen]
+    return found

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crisisgov.citizen.facade import CitizenPermission
 from crisisgov.directory import facade as directory
 from crisisgov.earlywarning.facade import EarlyWarningPermission
 from crisisgov.exchange.facade import ExchangePermission
@@ -38,6 +39,24 @@ _NAV = (
     ("earlywarning:alerts", _("Alerts"), (EarlyWarningPermission.VIEW_SIGNALS,)),
     ("earlywarning:risk", _("Risk levels"), (EarlyWarningPermission.VIEW_SIGNALS,)),
     ("earlywarning:sensors", _("Sensors"), (EarlyWarningPermission.VIEW_SIGNALS,)),
+    ("citizen:home", _("Citizen services"), (CitizenPermission.USE_SERVICES,)),
+    (
+        "citizen_queries:staff",
+        _("Exposures and testing sites"),
+        (CitizenPermission.PUBLISH_EXPOSURES, CitizenPermission.RUN_SERVICE_POINT),
+    ),
+    ("citizen:override-inbox", _("Status overrides"), (CitizenPermission.OVERRIDE_STATUS,)),
+    ("citizen:appeal-inbox", _("Status appeals"), (CitizenPermission.REVIEW_APPEALS,)),
+    ("citizen_bulletins:desk", _("Bulletin desk"), (CitizenPermission.PUBLISH_BULLETINS,)),
+    (
+        "citizen:delegation-inbox",
+        _("Acting-for requests"),
+        (directory.DirectoryPermission.EDIT_PERSON,),
+    ),
+    ("citizen_approvals:inbox", _("Approval inbox"), (CitizenPermission.DECIDE_APPROVALS,)),
+    ("citizen_approvals:services", _("Define services"), (CitizenPermission.MANAGE_SERVICES,)),
+    ("citizen_reservations:staff", _("Pharmacy stock"), (CitizenPermission.RUN_SERVICE_POINT,)),
+    ("citizen_reservations:manage", _("Rationing"), (CitizenPermission.MANAGE_RATIONING,)),
 )
 
 

@@ -9,6 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from crisisgov.directory.facade import demo_accounts_ensure
+from crisisgov.drills.citizen_approvals_demo import citizen_approvals_demo_ensure
+from crisisgov.drills.citizen_bulletins_demo import citizen_bulletins_demo_ensure
+from crisisgov.drills.citizen_queries_demo import citizen_queries_demo_ensure
+from crisisgov.drills.citizen_reservations_demo import citizen_reservations_demo_ensure
+from crisisgov.drills.citizen_status_demo import citizen_status_demo_ensure
 from crisisgov.drills.earlywarning_demo import earlywarning_demo_ensure
 from crisisgov.drills.exchange_demo import exchange_demo_ensure
 from crisisgov.drills.risk_demo import risk_demo_ensure
@@ -42,7 +47,19 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in sensors_demo_ensure():
             self.stdout.write(line)
+        # Citizen services, on the city's test results and approved risk levels.
+        for ensure in (
+            citizen_status_demo_ensure,
+            citizen_queries_demo_ensure,
+            citizen_reservations_demo_ensure,
+            citizen_bulletins_demo_ensure,
+        ):
+            for line in ensure():
+                self.stdout.write(line)
         accounts = demo_accounts_ensure()
+        # After the accounts: the demo officer becomes the head an overdue step escalates to.
+        for line in citizen_approvals_demo_ensure():
+            self.stdout.write(line)
         self.stdout.write("\nDemo accounts (passwords are new on every run):")
         for account in accounts:
             self.stdout.write(
@@ -50,4 +67,4 @@ class Command(BaseCommand):
                 f" {account.area.name_en}"
             )
         if not no_serve:
-            call_command("serve", bind=bind, with_worker=True, with_sensors=True)
+            call_command("serve", bind=bind, with_worker=True, with_sensors=True, with_edge=True)

@@ -1,5 +1,6 @@
 """`crisisgov serve`: Django over WSGI under gunicorn (measured here: ASGI costs 6-7x the CPU
-per request), static files from whitenoise, the outbox worker beside it if asked."""
+per request), static files from whitenoise, the outbox worker and the surge edge (granian)
+beside it if asked."""
 
 from __future__ import annotations
 
@@ -25,6 +26,27 @@ def _broker_answers(url: str) -> bool:
         return False
 
 
+def _start_edge(bind: str, workers: int) -> subprocess.Popen:
+    """granian serving the edge by its module path: the kernel imports no domain app."""
+    host, _, port = bind.rpartition(":")
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--host",
+        host or "127.0.0.1",
+        "--port",
+        port,
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "crisisgov.edge.app:app",
+    ]
+    return subprocess.Popen(command)  # noqa: S603
+
+
 class Command(BaseCommand):
     help = "Serve the platform over WSGI with gunicorn."
 
@@ -35,6 +57,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-worker", action="store_true", help="also run `crisisgov worker` beside it"
         )
+        parser.add_argument(
+            "--with-edge",
+            action="store_true",
+            help="also run the surge edge (Starlette on granian) for the /edge/ endpoints",
+        )
+        parser.add_argument("--edge-bind", default="127.0.0.1:8001")
+        parser.add_argument("--edge-workers", type=int, default=max(1, (os.cpu_count() or 1)))
         parser.add_argument(
             "--with-sensors",
             action="store_true",
@@ -50,10 +79,16 @@ class Command(BaseCommand):
         threads: int,
         with_worker: bool,
         with_sensors: bool = False,
+        with_edge: bool = False,
+        edge_bind: str = "127.0.0.1:8001",
+        edge_workers: int = 1,
         **options: Any,
     ) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         helpers = []
+        if with_edge:
+            helpers.append(_start_edge(edge_bind, edge_workers))
+            self.stdout.write(f"Surge edge at http://{edge_bind}/edge/ (route /edge/ there)")
         if with_worker:
             helpers.append(subprocess.Popen([sys.executable, "-m", "crisisgov", "worker"]))  # noqa: S603
         if with_sensors and _broker_answers(settings.MQTT_URL):

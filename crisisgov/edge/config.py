@@ -1,0 +1,108 @@
+"""The edge's settings, read from the same environment variables as the Django side (see
+docs/configuration.md and docs/edge.md), without importing Django or its settings.
+
+`crisisgov.config.env` is the Django side's one reader; it imports Django for its error type,
+so the edge reads the handful of variables it needs here, with the same defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crisisgov.citizen import edge_pass, tokens
+from crisisgov.kernel import pii
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TOKEN_KEYS_VARIABLE = "CRISISGOV_CITIZEN_TOKEN_KEYS"  # noqa: S105 (a name)
+# The same as crisisgov.citizen.token_keys.DEV_KEY_ID (a test keeps them equal).
+DEV_TOKEN_KEY_ID = "990100-dev-1"  # noqa: S105 (a key id)
+
+
+@dataclass(frozen=True)
+class EdgeConfig:
+    production: bool
+    database_url: str  # empty: the embedded SQLite database under var_dir
+    redis_url: str
+    var_dir: Path
+    pass_key: bytes
+    key_ring: pii.KeyRing
+    signing_keys: tuple[tuple[str, Ed25519PrivateKey], ...]
+    max_in_flight: int  # reservations admitted at once per process; the rest get 429
+    retry_after: int  # seconds a refused client should wait
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.var_dir / "crisisgov.sqlite3"
+
+
+def read_config(environ: dict[str, str] | os._Environ[str] = os.environ) -> EdgeConfig:
+    """The edge's configuration; raises ValueError naming the variable that is wrong."""
+    production = environ.get("CRISISGOV_ENV", "development").strip().lower() == "production"
+    var_dir = Path(environ.get("CRISISGOV_VAR_DIR", str(PROJECT_ROOT / "var")))
+    secret = environ.get("CRISISGOV_SECRET_KEY", "")
+    if not secret:
+        if production:
+            raise ValueError("CRISISGOV_SECRET_KEY must be set: it signs the edge pass")
+        secret = edge_pass.DEV_SECRET_KEY
+    pii_file = environ.get("CRISISGOV_PII_KEY_FILE", "") or (
+        "" if production else str(var_dir / "dev-pii-keys.json")
+    )
+    ring = pii.load_key_ring(
+        keys=environ.get("CRISISGOV_PII_KEYS", ""),
+        key_file=pii_file,
+        blind_index_key=environ.get("CRISISGOV_BLIND_INDEX_KEY", ""),
+        create_missing=not production,
+    )
+    return EdgeConfig(
+        production=production,
+        database_url=environ.get("DATABASE_URL", ""),
+        redis_url=environ.get("REDIS_URL", ""),
+        var_dir=var_dir,
+        pass_key=edge_pass.pass_key(secret),
+        key_ring=ring,
+        signing_keys=_signing_keys(environ.get(TOKEN_KEYS_VARIABLE, ""), production, var_dir),
+        max_in_flight=_positive(environ, "CRISISGOV_EDGE_MAX_IN_FLIGHT", 32),
+        retry_after=_positive(environ, "CRISISGOV_EDGE_RETRY_AFTER", 1),
+    )
+
+
+def _positive(environ: dict[str, str] | os._Environ[str], name: str, default: int) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a positive whole number")
+    return int(text)
+
+
+def _signing_keys(
+    spec: str, production: bool, var_dir: Path
+) -> tuple[tuple[str, Ed25519PrivateKey], ...]:
+    """The health-token signing keys, as crisisgov.citizen.token_keys loads them."""
+    if not spec and not production:
+        spec = _dev_token_key(var_dir / "dev-citizen-token-keys.txt")
+    try:
+        keys = tokens.parse_signing_keys(spec)
+    except tokens.TokenKeyError as exc:
+        raise ValueError(f"{TOKEN_KEYS_VARIABLE}: {exc}") from None
+    if not keys:
+        raise ValueError(f"no health-token signing keys: set {TOKEN_KEYS_VARIABLE}")
+    return keys
+
+
+def _dev_token_key(path: Path) -> str:
+    """The development token key file's line, written (mode 0600) when missing — the same file
+    the Django side reads, so both sign and verify with one key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    line = tokens.new_signing_key(DEV_TOKEN_KEY_ID)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(line + "\n")
+    return line
