@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -14,9 +12,8 @@ from django.conf import settings
 
 from crisisgov.citizen import tokens
 
-KEYS_VARIABLE = "CRISISGOV_CITIZEN_TOKEN_KEYS"
-# The development key signs in the name of the synthetic drill city (990100).
-DEV_KEY_ID = "990100-dev-1"
+KEYS_VARIABLE = tokens.KEYS_VARIABLE
+DEV_KEY_ID = tokens.DEV_KEY_ID
 
 
 def signing_keys() -> tuple[tuple[str, Ed25519PrivateKey], ...]:
@@ -37,25 +34,4 @@ def verification_keys() -> dict[str, Ed25519PublicKey]:
 @lru_cache(maxsize=4)
 def _load(spec: str, dev_key_file: str) -> tuple[tuple[str, Ed25519PrivateKey], ...]:
     # Keyed by the settings themselves, so a test that overrides them gets its own keys.
-    if not spec and dev_key_file:
-        spec = _dev_key_spec(Path(dev_key_file))
-    try:
-        keys = tokens.parse_signing_keys(spec)
-    except tokens.TokenKeyError as exc:
-        raise tokens.TokenKeyError(f"{KEYS_VARIABLE}: {exc}") from None
-    if not keys:
-        raise tokens.TokenKeyError(f"no health-token signing keys: set {KEYS_VARIABLE}")
-    return keys
-
-
-def _dev_key_spec(path: Path) -> str:
-    """The development key file's ``kid:base64`` line, written (mode 0600) when missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    line = tokens.new_signing_key(DEV_KEY_ID)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(line + "\n")
-    return line
+    return tokens.load_signing_keys(spec, dev_key_file)

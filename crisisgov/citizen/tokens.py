@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 import secrets
 import struct
@@ -33,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -242,6 +244,39 @@ def parse_signing_keys(spec: str) -> tuple[tuple[str, Ed25519PrivateKey], ...]:
             raise TokenKeyError(f"token signing key {kid!r} must be 32 bytes, got {len(seed)}")
         keys.append((kid, Ed25519PrivateKey.from_private_bytes(seed)))
     return tuple(keys)
+
+
+KEYS_VARIABLE = "CRISISGOV_CITIZEN_TOKEN_KEYS"
+# The development key signs in the name of the synthetic drill city (990100).
+DEV_KEY_ID = "990100-dev-1"
+
+
+def load_signing_keys(spec: str, dev_key_file: str) -> tuple[tuple[str, Ed25519PrivateKey], ...]:
+    """The signing keys from `spec` (KEYS_VARIABLE), else from the development key file
+    (created when missing; pass "" in production). Django's settings and the surge edge both
+    load them here, so they sign and verify with the same keys."""
+    if not spec and dev_key_file:
+        spec = _dev_key_spec(Path(dev_key_file))
+    try:
+        keys = parse_signing_keys(spec)
+    except TokenKeyError as exc:
+        raise TokenKeyError(f"{KEYS_VARIABLE}: {exc}") from None
+    if not keys:
+        raise TokenKeyError(f"no health-token signing keys: set {KEYS_VARIABLE}")
+    return keys
+
+
+def _dev_key_spec(path: Path) -> str:
+    """The development key file's ``kid:base64`` line, written (mode 0600) when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    line = new_signing_key(DEV_KEY_ID)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(line + "\n")
+    return line
 
 
 def jwks_document(public_keys: Mapping[str, Ed25519PublicKey]) -> dict:

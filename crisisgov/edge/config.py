@@ -17,9 +17,6 @@ from crisisgov.citizen import edge_pass, tokens
 from crisisgov.kernel import pii
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TOKEN_KEYS_VARIABLE = "CRISISGOV_CITIZEN_TOKEN_KEYS"  # noqa: S105 (a name)
-# The same as crisisgov.citizen.token_keys.DEV_KEY_ID (a test keeps them equal).
-DEV_TOKEN_KEY_ID = "990100-dev-1"  # noqa: S105 (a key id)
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ def read_config(environ: dict[str, str] | os._Environ[str] = os.environ) -> Edge
         var_dir=var_dir,
         pass_key=edge_pass.pass_key(secret),
         key_ring=ring,
-        signing_keys=_signing_keys(environ.get(TOKEN_KEYS_VARIABLE, ""), production, var_dir),
+        signing_keys=_signing_keys(environ.get(tokens.KEYS_VARIABLE, ""), production, var_dir),
         max_in_flight=_positive(environ, "CRISISGOV_EDGE_MAX_IN_FLIGHT", 32),
         retry_after=_positive(environ, "CRISISGOV_EDGE_RETRY_AFTER", 1),
     )
@@ -82,27 +79,10 @@ def _positive(environ: dict[str, str] | os._Environ[str], name: str, default: in
 def _signing_keys(
     spec: str, production: bool, var_dir: Path
 ) -> tuple[tuple[str, Ed25519PrivateKey], ...]:
-    """The health-token signing keys, as crisisgov.citizen.token_keys loads them."""
-    if not spec and not production:
-        spec = _dev_token_key(var_dir / "dev-citizen-token-keys.txt")
+    """The health-token signing keys, loaded as the Django side loads them (the same
+    development key file outside production)."""
+    dev_key_file = "" if production else str(var_dir / "dev-citizen-token-keys.txt")
     try:
-        keys = tokens.parse_signing_keys(spec)
+        return tokens.load_signing_keys(spec, dev_key_file)
     except tokens.TokenKeyError as exc:
-        raise ValueError(f"{TOKEN_KEYS_VARIABLE}: {exc}") from None
-    if not keys:
-        raise ValueError(f"no health-token signing keys: set {TOKEN_KEYS_VARIABLE}")
-    return keys
-
-
-def _dev_token_key(path: Path) -> str:
-    """The development token key file's line, written (mode 0600) when missing — the same file
-    the Django side reads, so both sign and verify with one key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    line = tokens.new_signing_key(DEV_TOKEN_KEY_ID)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(line + "\n")
-    return line
+        raise ValueError(str(exc)) from None
