@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "crisisgov.citizen.reservations",
     "crisisgov.citizen.approvals",
     "crisisgov.citizen.bulletins",
+    "crisisgov.opinion",
+    "crisisgov.opinion.rumors",
+    "crisisgov.opinion.tickets",
     "crisisgov.drills",
     "crisisgov.dashboard",
 ]

@@ -13,6 +13,7 @@ from crisisgov.earlywarning.facade import EarlyWarningPermission as W
 from crisisgov.exchange.facade import ExchangePermission as X
 from crisisgov.geo.facade import GeoPermission as G
 from crisisgov.kernel.permissions import KernelPermission as K
+from crisisgov.opinion.facade import OpinionPermission as O
 
 
 class Role(StrEnum):
@@ -24,6 +25,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ACCOUNT_ADMIN = "account_admin"
     SERVICE_POINT_STAFF = "service_point_staff"
+    HOTLINE_OPERATOR = "hotline_operator"
     CITIZEN = "citizen"
 
 
@@ -36,6 +38,7 @@ ROLE_LABELS = {
     Role.AUDITOR: _("auditor"),
     Role.ACCOUNT_ADMIN: _("account administrator"),
     Role.SERVICE_POINT_STAFF: _("service point staff"),
+    Role.HOTLINE_OPERATOR: _("hotline operator"),
     Role.CITIZEN: _("citizen"),
 }
 
@@ -54,6 +57,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             C.OVERRIDE_STATUS,
             C.MANAGE_SERVICES,
             C.PUBLISH_BULLETINS,
+            O.VIEW_BOARD,
+            O.MANAGE_CATALOGUE,
         }
     ),
     # A department's officer runs its datasets (org-bound roles: only their own department's).
@@ -76,6 +81,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             C.PUBLISH_EXPOSURES,
             C.MANAGE_RATIONING,
             C.DECIDE_APPROVALS,  # only the steps of the officer's own department
+            O.VIEW_BOARD,
+            O.HANDLE_TICKETS,  # tickets assigned to the officer's own department
         }
     ),
     # The epidemiologist of the command centre: watches the signals, triages alerts, tunes
@@ -89,6 +96,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             W.REPORT_OBSERVATIONS,
             W.TRIAGE_ALERTS,
             W.MANAGE_RISK_RULES,
+            O.VIEW_BOARD,
+            O.IMPORT_MESSAGES,
+            O.CHECK_FACTS,  # the rumor queue and the clarifications
         }
     ),
     # Grid workers call and visit residents: they see and correct their grid's records, and
@@ -113,5 +123,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     # Staff of a pharmacy or a testing site (organisation-bound): the pharmacy's daily stock and
     # pickups, the site's opening hours and queue.
     Role.SERVICE_POINT_STAFF: frozenset({D.VIEW_ORGANISATION, C.RUN_SERVICE_POINT}),
+    # The city hotline (12345): takes calls, registers tickets and dispatches them.
+    Role.HOTLINE_OPERATOR: frozenset(
+        {G.VIEW_AREA, D.VIEW_ORGANISATION, O.VIEW_BOARD, O.TAKE_CALLS}
+    ),
     Role.CITIZEN: frozenset({D.VIEW_OWN_RECORD, C.USE_SERVICES}),
 }

@@ -1,0 +1,125 @@
+"""Public opinion: the messages of every channel, once normalised, redacted and understood, and
+the topics they fall into. Rumors (`opinion.rumors`) and tickets (`opinion.tickets`) hang
+their own records on a message."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crisisgov.kernel.fields import EncryptedTextField
+from crisisgov.kernel.scoping import ScopedManager
+
+
+class Channel(models.TextChoices):
+    POST = "post", _("citizen post")
+    COMMENT = "comment", _("comment")
+    HOTLINE = "hotline", _("hotline ticket")
+    SOCIAL = "social", _("social media export")
+    WEBHOOK = "webhook", _("partner platform")
+
+
+class Language(models.TextChoices):
+    ZH = "zh", _("Chinese")
+    EN = "en", _("English")
+    OTHER = "other", _("other language (kept, not analysed)")
+    UNKNOWN = "und", _("no language (empty, numbers or symbols only)")
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", _("negative")
+    NEUTRAL = "neutral", _("neutral")
+    POSITIVE = "positive", _("positive")
+
+
+class Source(models.Model):
+    """Where messages come from besides the public form and the hotline: a partner platform's
+    webhook (with its signing secret) or a social-media export imported as CSV."""
+
+    name = models.CharField(max_length=100, unique=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=21)
+    webhook_secret = EncryptedTextField(blank=True)  # HMAC-SHA256 key of signed deliveries
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(models.Model):
+    """A topic found online: nearest centroid of the messages' embeddings; a new one opens as a
+    candidate when nothing fits. Labels from class-based TF-IDF (zh tokens by jieba)."""
+
+    label_zh = models.CharField(max_length=200, blank=True)
+    label_en = models.CharField(max_length=200, blank=True)
+    keywords = models.JSONField(default=list)
+    centroid = models.BinaryField()  # float32, L2-normalised
+    size = models.PositiveIntegerField(default=0)
+    candidate = models.BooleanField(default=True)  # opened automatically, not yet confirmed
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.label_en or self.label_zh or f"topic {self.pk}"
+
+
+class Message(models.Model):
+    """One message of any channel. `text` is the normalised text with personal data redacted
+    (phones, ID numbers, addresses): what the board and analysts see. The whole text is kept
+    encrypted for the handler of its ticket only (`text_sealed`, read audited)."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+    external_id = models.CharField(max_length=100, blank=True)  # the source's id: idempotent
+    area = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    area_path = models.CharField(max_length=21, blank=True)  # "" = not resolved (city level)
+    posted_at = models.DateTimeField()  # when the author wrote it (the source's clock)
+    received_at = models.DateTimeField(auto_now_add=True)
+    language = models.CharField(max_length=5, choices=Language.choices)
+    text = models.TextField()  # normalised and redacted
+    text_sealed = EncryptedTextField(blank=True)  # normalised, not redacted
+    pii_kinds = models.CharField(max_length=100, blank=True)  # "phone,id_number,address"
+    fingerprint = models.BigIntegerField(default=0)  # SimHash of the normalised text
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    duplicate_count = models.PositiveIntegerField(default=0)  # near-duplicates collapsed here
+    parent = models.ForeignKey(  # a comment's post
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    embedding = models.BinaryField(null=True, blank=True)  # float16, L2-normalised
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    keep_until = models.DateField()  # retention: deleted by the nightly sweep after this day
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="opinion_message_once_per_source",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["area_path", "posted_at"], name="opinion_msg_area_time"),
+            models.Index(fields=["topic", "posted_at"], name="opinion_msg_topic_time"),
+            models.Index(fields=["fingerprint"], name="opinion_msg_fingerprint"),
+            models.Index(fields=["keep_until"], name="opinion_msg_retention"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} message {self.pk}"

@@ -1,0 +1,10 @@
+from crisisgov.kernel.permissions import Permission
+
+
+class OpinionPermission(Permission):
+    VIEW_BOARD = "opinion.view_board"  # situation board: topics, hot spots, rumors, clocks (redacted)
+    IMPORT_MESSAGES = "opinion.import_messages"  # CSV exports of social media, partner webhooks
+    TAKE_CALLS = "opinion.take_calls"  # hotline operator: register tickets, dispatch, reassign
+    HANDLE_TICKETS = "opinion.handle_tickets"  # the assigned department: read whole, answer, close
+    CHECK_FACTS = "opinion.check_facts"  # the rumor queue; write and publish clarifications
+    MANAGE_CATALOGUE = "opinion.manage_catalogue"  # dispatch catalogue, time limits, partners

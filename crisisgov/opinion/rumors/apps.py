@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OpinionRumorsConfig(AppConfig):
+    name = "crisisgov.opinion.rumors"
+    label = "opinion_rumors"
+    verbose_name = "Rumors and clarifications"
