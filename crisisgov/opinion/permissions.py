@@ -2,7 +2,7 @@ from crisisgov.kernel.permissions import Permission
 
 
 class OpinionPermission(Permission):
-    VIEW_BOARD = "opinion.view_board"  # situation board: topics, hot spots, rumors, clocks (redacted)
+    VIEW_BOARD = "opinion.view_board"  # the situation board (message texts redacted)
     IMPORT_MESSAGES = "opinion.import_messages"  # CSV exports of social media, partner webhooks
     TAKE_CALLS = "opinion.take_calls"  # hotline operator: register tickets, dispatch, reassign
     HANDLE_TICKETS = "opinion.handle_tickets"  # the assigned department: read whole, answer, close
