@@ -427,3 +427,89 @@ def test_the_edge_runs_without_django():
         env={"PATH": "/usr/bin:/bin", "CRISISGOV_VAR_DIR": str(settings.VAR_DIR)},
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_only_the_pages_own_origin_may_call_the_edge_across_origins(city, make_user):
+    """The demo serves the pages on :8000 and the edge on :8001: the pages' origin gets CORS
+    with credentials (and may read Retry-After), any other site gets no CORS at all."""
+    from crisisgov.edge.app import create_app
+
+    pages = "http://127.0.0.1:8000"
+    app = create_app(edge_config(allowed_origins=(pages,)), edge_database())
+    preflight = {"Access-Control-Request-Method": "POST"}
+    preflight["Access-Control-Request-Headers"] = "content-type"
+    with TestClient(app) as edge:
+        ours = edge.options("/edge/reserve", headers={"Origin": pages} | preflight)
+        assert ours.status_code == 200
+        assert ours.headers["access-control-allow-origin"] == pages
+        assert ours.headers["access-control-allow-credentials"] == "true"
+        evil = {"Origin": "https://evil.example"}
+        theirs = edge.options("/edge/reserve", headers=evil | preflight)
+        assert "access-control-allow-origin" not in theirs.headers
+
+        state = app.state.edge
+        state.in_flight = state.config.max_in_flight
+        busy = edge.post("/edge/reserve", json={}, headers={"Origin": pages})
+        assert busy.status_code == 429
+        assert busy.headers["access-control-allow-origin"] == pages
+        assert "retry-after" in busy.headers["access-control-expose-headers"].lower()
+
+
+def test_a_wrong_allowed_origin_is_named():
+    from crisisgov.edge.config import read_config
+
+    with pytest.raises(ValueError, match="CRISISGOV_EDGE_ALLOWED_ORIGINS"):
+        read_config({"CRISISGOV_EDGE_ALLOWED_ORIGINS": "127.0.0.1:8000/pages"})
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set")
+def test_concurrent_reservations_are_batched_and_each_gets_its_own_answer(city, make_user):
+    """The edge sends the script calls of concurrent requests as one pipeline: 30 citizens at
+    once for 20 masks get 20 pickup codes and 10 sold-outs, and a replay its first answer."""
+    import asyncio
+
+    import httpx2 as httpx
+
+    from crisisgov.edge.app import create_app
+
+    redis_clean(settings.REDIS_URL)
+    citizens = [make_citizen(make_user, city, n) for n in range(30)]
+    pharmacy = make_pharmacy(city, stock=20)
+    app = create_app(edge_config(), edge_database())
+    coalescer = app.state.edge.reservations.coalescer
+    batches: list[int] = []
+    send = coalescer._send
+
+    async def counting(batch):
+        batches.append(len(batch))
+        await send(batch)
+
+    coalescer._send = counting
+
+    async def everyone() -> list:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://edge") as edge:
+            calls = [
+                edge.post("/edge/reserve", json=body(c, pharmacy), headers=cookie(edge_pass_for(c)))
+                for c in citizens
+            ]
+            answers = await asyncio.gather(*calls)
+            again = await edge.post(
+                "/edge/reserve",
+                json=body(citizens[0], pharmacy),
+                headers=cookie(edge_pass_for(citizens[0])),
+            )
+            await app.state.edge.close()
+            return [*answers, again]
+
+    *answers, again = asyncio.run(everyone())
+    assert sum(batches) == 31 and max(batches) > 1  # fewer round trips than requests
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] * 20 + [409] * 10
+    codes = {a.json()["code"] for a in answers if a.status_code == 201}
+    assert len(codes) == 20
+    assert {a.json()["detail"][0]["code"] for a in answers if a.status_code == 409} == {"sold_out"}
+    first = answers[0].json()
+    assert again.status_code == (200 if answers[0].status_code == 201 else 409)
+    if answers[0].status_code == 201:
+        assert again.json()["code"] == first["code"] and again.json()["replayed"] is True

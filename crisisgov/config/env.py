@@ -28,6 +28,8 @@ class Environment:
     pii_key_file: str
     blind_index_key: str
     citizen_token_keys: str
+    edge_url: str
+    opinion_retention_days: int
     var_dir: Path
     log_level: str
     debug: bool
@@ -35,6 +37,13 @@ class Environment:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _positive_int(name: str, text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def read_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> Environment:
@@ -52,6 +61,11 @@ def read_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         pii_key_file=environ.get("CRISISGOV_PII_KEY_FILE", ""),
         blind_index_key=environ.get("CRISISGOV_BLIND_INDEX_KEY", ""),
         citizen_token_keys=environ.get("CRISISGOV_CITIZEN_TOKEN_KEYS", ""),
+        edge_url=environ.get("CRISISGOV_EDGE_URL", "").strip(),
+        opinion_retention_days=_positive_int(
+            "CRISISGOV_OPINION_RETENTION_DAYS",
+            environ.get("CRISISGOV_OPINION_RETENTION_DAYS", "180"),
+        ),
         var_dir=var_dir,
         log_level=environ.get("CRISISGOV_LOG_LEVEL", "INFO").upper(),
         debug=_flag(environ.get("CRISISGOV_DEBUG", "false")),

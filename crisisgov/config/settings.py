@@ -153,6 +153,12 @@ BLIND_INDEX_KEY = ENV.blind_index_key
 CITIZEN_TOKEN_KEYS = ENV.citizen_token_keys
 CITIZEN_TOKEN_DEV_KEY_FILE = "" if PRODUCTION else str(VAR_DIR / "dev-citizen-token-keys.txt")
 REDIS_URL = ENV.redis_url
+# Where the citizen pages reach the surge edge ("/edge/" behind the proxy of docs/edge.md, or
+# another origin such as the demo's http://127.0.0.1:8001/edge/); empty: the pages post to
+# Django, which makes the same decision more slowly.
+EDGE_URL = ENV.edge_url
+# Days a public-opinion message is kept after it arrives; a worker sweep deletes it after.
+CRISISGOV_OPINION_RETENTION_DAYS = ENV.opinion_retention_days
 MQTT_URL = ENV.mqtt_url  # the broker the sensor listener subscribes to
 
 LOGGING = {

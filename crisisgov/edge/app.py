@@ -29,6 +29,7 @@ import redis.asyncio
 import redis.exceptions
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -424,11 +425,30 @@ def create_app(config: EdgeConfig | None = None, db: Database | None = None) -> 
             Route("/edge/published/{name}.json", edge.published, methods=["GET"]),
             Route("/edge/health", health, methods=["GET"]),
         ],
-        middleware=[Middleware(Admission, edge=edge)],
+        middleware=[*_cors(edge.config), Middleware(Admission, edge=edge)],
         lifespan=lifespan,
     )
     app.state.edge = edge
     return app
+
+
+def _cors(config: EdgeConfig) -> list[Middleware]:
+    """Cross-origin access for the citizen pages' own origins only, outermost so that a 429
+    carries it too (a page must read Retry-After). Other sites get no CORS header: with the
+    JSON content type (a preflight) and the SameSite=Strict pass they cannot reserve."""
+    if not config.allowed_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(config.allowed_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            allow_credentials=True,
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
+    ]
 
 
 class Admission:

@@ -30,6 +30,9 @@ class EdgeConfig:
     signing_keys: tuple[tuple[str, Ed25519PrivateKey], ...]
     max_in_flight: int  # reservations admitted at once per process; the rest get 429
     retry_after: int  # seconds a refused client should wait
+    # Origins of the citizen pages when the edge is on another origin (the demo: Django on
+    # :8000, the edge on :8001); empty behind a proxy that serves both on one origin.
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def sqlite_path(self) -> Path:
@@ -64,7 +67,19 @@ def read_config(environ: dict[str, str] | os._Environ[str] = os.environ) -> Edge
         signing_keys=_signing_keys(environ.get(tokens.KEYS_VARIABLE, ""), production, var_dir),
         max_in_flight=_positive(environ, "CRISISGOV_EDGE_MAX_IN_FLIGHT", 32),
         retry_after=_positive(environ, "CRISISGOV_EDGE_RETRY_AFTER", 1),
+        allowed_origins=_origins(environ.get("CRISISGOV_EDGE_ALLOWED_ORIGINS", "")),
     )
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+            raise ValueError(
+                f"CRISISGOV_EDGE_ALLOWED_ORIGINS: {origin!r} is not an origin like"
+                " https://crisis.example.gov.cn"
+            )
+    return origins
 
 
 def _positive(environ: dict[str, str] | os._Environ[str], name: str, default: int) -> int:

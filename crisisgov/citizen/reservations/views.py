@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -96,6 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "stock": rows,
             "area": area,
             "idempotency_key": uuid.uuid4().hex,  # a fresh key for the next form
+            "today": timezone.localdate(),
+            "edge_url": settings.EDGE_URL,  # the page reserves through the surge edge
             "people": acting_for(request.user) if request.user.is_authenticated else [],
             "mine": selectors.my_reservations(user=request.user),
             "lotteries": selectors.lotteries_open(),

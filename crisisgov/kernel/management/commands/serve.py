@@ -26,9 +26,13 @@ def _broker_answers(url: str) -> bool:
         return False
 
 
-def _start_edge(bind: str, workers: int) -> subprocess.Popen:
-    """granian serving the edge by its module path: the kernel imports no domain app."""
+def _start_edge(bind: str, workers: int, page_origins: list[str]) -> subprocess.Popen:
+    """granian serving the edge by its module path: the kernel imports no domain app. The
+    pages are on another port (another origin): the edge grants them CORS unless told
+    otherwise."""
     host, _, port = bind.rpartition(":")
+    env = dict(os.environ)
+    env.setdefault("CRISISGOV_EDGE_ALLOWED_ORIGINS", ",".join(page_origins))
     command = [
         sys.executable,
         "-m",
@@ -44,7 +48,15 @@ def _start_edge(bind: str, workers: int) -> subprocess.Popen:
         "--no-ws",
         "crisisgov.edge.app:app",
     ]
-    return subprocess.Popen(command)  # noqa: S603
+    return subprocess.Popen(command, env=env)  # noqa: S603
+
+
+def _origins_of(bind: str) -> list[str]:
+    host, _, port = bind.rpartition(":")
+    hosts = {host or "127.0.0.1"} | (
+        {"127.0.0.1", "localhost"} if host in ("", "127.0.0.1") else set()
+    )
+    return [f"http://{name}:{port}" for name in sorted(hosts)]
 
 
 class Command(BaseCommand):
@@ -87,7 +99,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         helpers = []
         if with_edge:
-            helpers.append(_start_edge(edge_bind, edge_workers))
+            helpers.append(_start_edge(edge_bind, edge_workers, _origins_of(bind)))
+            # The pages reach the edge on its own port unless a proxy was configured.
+            os.environ.setdefault("CRISISGOV_EDGE_URL", f"http://{edge_bind}/edge/")
             self.stdout.write(f"Surge edge at http://{edge_bind}/edge/ (route /edge/ there)")
         if with_worker:
             helpers.append(subprocess.Popen([sys.executable, "-m", "crisisgov", "worker"]))  # noqa: S603
