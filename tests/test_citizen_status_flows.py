@@ -265,6 +265,24 @@ def test_a_dismissal_needs_a_reason_and_keeps_the_colour(people, city):
 # --- acting for another person ---------------------------------------------------------------
 
 
+def test_asking_to_act_for_someone_is_limited_so_id_numbers_cannot_be_probed(people):
+    """Whether an ID number is a registered resident's is personal: ten tries a day, then a
+    429 naming the field (and nothing is looked up)."""
+    client = as_user(people["citizen"])
+    for n in range(10):
+        probe = make("420102", dt.date(1990, 1, 1) + dt.timedelta(days=n), 11)
+        answer = post(
+            client, "/api/citizen/delegations", {"national_id": probe, "relationship": "child"}
+        )
+        assert answer.status_code == 404
+    stopped = post(
+        client, "/api/citizen/delegations", {"national_id": ELDER_ID, "relationship": "child"}
+    )
+    assert stopped.status_code == 429
+    assert stopped.json()["detail"][0]["field"] == "national_id"
+    assert not Delegation.objects.exists()
+
+
 def test_acting_for_an_elderly_resident_after_the_grid_worker_confirms(people):
     citizen, elder = people["citizen"], people["elder"]
     client = as_user(citizen)

@@ -25,6 +25,10 @@ from crisisgov.directory.facade import (
 from crisisgov.kernel.actor import Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound
+from crisisgov.kernel.ratelimit import attempt_allow
+
+
+DELEGATION_REQUESTS_PER_DAY = 10
 
 
 def validated_national_id(value: str, *, field: str = "national_id") -> str:
@@ -41,6 +45,15 @@ def delegation_request(
     """The carer (`user`) asks to act for the resident with this ID number."""
     if not actor.can(CitizenPermission.USE_SERVICES):
         raise NotFound("no such service for this account", field="national_id")
+    # Whether an ID number belongs to a registered resident is personal data: a carer gets
+    # a few tries a day, not a way to enumerate numbers.
+    attempt_allow(
+        "delegation-request",
+        str(user.pk),
+        limit=DELEGATION_REQUESTS_PER_DAY,
+        window_seconds=86_400,
+        field="national_id",
+    )
     number = validated_national_id(national_id)
     if relationship not in Relationship.values:
         raise DomainError(

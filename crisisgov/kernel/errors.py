@@ -43,3 +43,10 @@ class Conflict(DomainError):
 class TooLarge(DomainError):
     status_code = 413
     code = "too_large"
+
+
+class TooManyAttempts(DomainError):
+    """Over a rate limit (`crisisgov.kernel.ratelimit`): try again later."""
+
+    status_code = 429
+    code = "too_many_attempts"
