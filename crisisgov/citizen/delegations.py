@@ -27,7 +27,6 @@ from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound
 from crisisgov.kernel.ratelimit import attempt_allow
 
-
 DELEGATION_REQUESTS_PER_DAY = 10
 
 
