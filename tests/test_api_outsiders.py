@@ -1224,3 +1224,242 @@ def test_citizen_bulletin_endpoints_hide_other_districts(city, b):
     client.force_login(b["commander_a"])
     assert client.get(f"{api}/drafts").json() == []
     assert Bulletin.objects.get(pk=draft_b.pk).state == "draft"
+
+
+def test_opinion_rumor_endpoints_hide_other_districts(city, b, make_user):
+    """Every /api/opinion/rumors route. Published clarifications are public; everything else
+    is 401 anonymously, and an analyst of district A asking about district B's candidate, known
+    rumor, clarification or message gets the answer about none, changing nothing."""
+    from django.utils import timezone
+
+    from crisisgov.citizen.bulletins.models import Clarification as BulletinNote
+    from crisisgov.opinion.models import Message
+    from crisisgov.opinion.rumors.api import router as rumors_router
+    from crisisgov.opinion.rumors.models import (
+        Clarification,
+        Rumor,
+        RumorMatch,
+        RumorStatement,
+    )
+
+    now = timezone.now()
+    where = {"area": city.district_b, "area_path": city.district_b.path}
+    candidate = Rumor.objects.create(code="C-B", state="candidate", **where)
+    known = Rumor.objects.create(code="R-B", state="confirmed", verdict="false", **where)
+    RumorStatement.objects.create(rumor=known, language="zh", text="乙区谣言", kind="canonical")
+    RumorStatement.objects.create(rumor=known, language="en", text="B rumor", kind="canonical")
+    draft = Clarification.objects.create(
+        rumor=known, area_path=known.area_path, text_zh="事实", text_en="Fact"
+    )
+    message = Message.objects.create(
+        channel="post", posted_at=now, language="en", text="heard B rumor",
+        keep_until=now.date(), **where,
+    )  # fmt: skip
+    RumorMatch.objects.create(
+        message=message, rumor=candidate, score=0.0, stance="spreads", method="claim",
+        area_path=message.area_path, posted_at=now,
+    )  # fmt: skip
+    snapshot = rows_snapshot(
+        Rumor, RumorStatement, Clarification, RumorMatch, BulletinNote, AuditEntry
+    )
+    analyst_a = make_user("analyst", city.district_a)
+    api = "/api/opinion/rumors"
+    confirm = {"statement_zh": "甲", "statement_en": "A", "verdict": "false"}
+    clarify = {"text_zh": "事实", "text_en": "Fact"}
+    cases = {
+        ("GET", "/messages/{message_id}"): dict(
+            method="get", url=f"{api}/messages/{message.pk}", missing_url=f"{api}/messages/99999999"
+        ),
+        ("POST", "/clarifications/{clarification_id}/publish"): dict(
+            method="post",
+            url=f"{api}/clarifications/{draft.pk}/publish",
+            missing_url=f"{api}/clarifications/99999999/publish",
+        ),
+        ("GET", "/{rumor_id}"): dict(
+            method="get", url=f"{api}/{known.pk}", missing_url=f"{api}/99999999"
+        ),
+        ("GET", "/{rumor_id}/reach"): dict(
+            method="get", url=f"{api}/{known.pk}/reach", missing_url=f"{api}/99999999/reach"
+        ),
+        ("POST", "/{rumor_id}/confirm"): dict(
+            method="post", url=f"{api}/{candidate.pk}/confirm", body=confirm,
+            missing_url=f"{api}/99999999/confirm",
+        ),
+        ("POST", "/{rumor_id}/merge"): dict(
+            method="post", url=f"{api}/{candidate.pk}/merge", body={"into_id": known.pk},
+            missing_url=f"{api}/99999999/merge",
+        ),
+        ("POST", "/{rumor_id}/dismiss"): dict(
+            method="post", url=f"{api}/{candidate.pk}/dismiss", body={"reason": "no"},
+            missing_url=f"{api}/99999999/dismiss",
+        ),
+        ("POST", "/{rumor_id}/clarifications"): dict(
+            method="post", url=f"{api}/{known.pk}/clarifications", body=clarify,
+            missing_url=f"{api}/99999999/clarifications",
+        ),
+    }  # fmt: skip
+    lists = {("GET", ""), ("GET", "/queue")}
+    public = {("GET", "/clarifications")}
+    assert endpoints(rumors_router) == set(cases) | lists | public
+    for case in cases.values():
+        assert_hidden_from_outsiders(Client(), outsider_user=analyst_a, snapshot=snapshot, **case)
+    client = Client()
+    for url in (api, f"{api}/queue"):
+        assert client.get(url).status_code == 401, url
+    assert client.get(f"{api}/clarifications").json() == []  # the draft is not public
+    client.force_login(analyst_a)
+    assert client.get(api).json() == []
+    assert client.get(f"{api}/queue").json() == []
+    assert Rumor.objects.get(pk=candidate.pk).state == "candidate"
+
+
+def test_opinion_ticket_endpoints_hide_other_districts(city, make_user, monkeypatch):
+    """Every tickets route. A ticket of district B, dispatched to B's health commission: the
+    hotline and the health commission of district A get the answer about no ticket, and
+    nothing changes; the catalogue is changed from a city-wide role only (403 for a
+    district's commander); the caller's rating link is public (a bad token is a 404)."""
+    from crisisgov.directory.facade import actor_for_user
+    from crisisgov.opinion.models import Message
+    from crisisgov.opinion.tickets.api import router as tickets_router
+    from crisisgov.opinion.tickets.models import Category, Ticket, TicketEvent, TimeLimitClass
+    from tests.test_opinion_tickets_support import dispatched, world_build
+
+    monkeypatch.setenv("CRISISGOV_OPINION_EMBEDDER", "ngram")
+    world = world_build(city, make_user)
+    ticket = dispatched(actor_for_user(world.operator), city.district_b)
+    operator_a = make_user("hotline_operator", city.district_a)
+    commander_a = make_user("commander", city.district_a)
+    snapshot = rows_snapshot(Ticket, TicketEvent, Message, Category, TimeLimitClass, AuditEntry)
+    api = "/api/opinion/tickets"
+    call = {"text": "停水了", "category": "medical_help"}
+    cases = {
+        ("POST", "/calls"): dict(
+            method="post", url=f"{api}/calls", body=call | {"area_id": city.district_b.id},
+            missing_body=call | {"area_id": 99999999}, outsider_user=operator_a,
+        ),
+        ("GET", "/{ticket_id}"): dict(
+            method="get", url=f"{api}/{ticket.pk}", missing_url=f"{api}/99999999",
+            outsider_user=world.health_officer,
+        ),
+        ("GET", "/{ticket_id}/whole"): dict(
+            method="get", url=f"{api}/{ticket.pk}/whole", missing_url=f"{api}/99999999/whole",
+            outsider_user=world.health_officer,
+        ),
+        ("POST", "/{ticket_id}/dispatch"): dict(
+            method="post", url=f"{api}/{ticket.pk}/dispatch",
+            body={"department": "police", "reason": "outsider"},
+            missing_url=f"{api}/99999999/dispatch", outsider_user=operator_a,
+        ),
+        ("POST", "/{ticket_id}/accept"): dict(
+            method="post", url=f"{api}/{ticket.pk}/accept", body={},
+            missing_url=f"{api}/99999999/accept", outsider_user=world.health_officer,
+        ),
+        ("POST", "/{ticket_id}/return"): dict(
+            method="post", url=f"{api}/{ticket.pk}/return", body={"reason": "not ours"},
+            missing_url=f"{api}/99999999/return", outsider_user=world.health_officer,
+        ),
+        ("POST", "/{ticket_id}/resolve"): dict(
+            method="post", url=f"{api}/{ticket.pk}/resolve", body={"answer": "done"},
+            missing_url=f"{api}/99999999/resolve", outsider_user=world.health_officer,
+        ),
+        ("PUT", "/time-limits/{code}"): dict(
+            method="put", url=f"{api}/time-limits/urgent_2h",
+            body={"hours": 9, "response_hours": 1, "reminder_before_hours": 1},
+            outsider_user=commander_a, expected_status=(403,),
+        ),
+        ("PUT", "/categories/{code}"): dict(
+            method="put", url=f"{api}/categories/noise",
+            body={"department_code": "police", "area_level": "city", "time_limit": "urgent_2h"},
+            outsider_user=commander_a, expected_status=(403,),
+        ),
+    }  # fmt: skip
+    lists = {
+        ("GET", "/dispatch"): f"{api}/dispatch",
+        ("GET", "/inbox"): f"{api}/inbox",
+        ("GET", "/stats"): f"{api}/stats",
+    }
+    catalogue = {("GET", "/categories"): f"{api}/categories",
+                 ("GET", "/time-limits"): f"{api}/time-limits"}  # fmt: skip
+    public = {("POST", "/rate/{token}")}
+    assert endpoints(tickets_router) == set(cases) | set(lists) | set(catalogue) | public
+    for case in cases.values():
+        assert_hidden_from_outsiders(Client(), snapshot=snapshot, **case)
+    client = Client()
+    for url in (*lists.values(), *catalogue.values()):
+        assert client.get(url).status_code == 401, url
+    for user in (operator_a, world.health_officer):
+        client.force_login(user)
+        for url in lists.values():
+            assert client.get(url).json() == [], url
+    before = snapshot()
+    rate = client.post(f"{api}/rate/not-a-token", {"satisfaction": 5},
+                       content_type="application/json")  # fmt: skip
+    assert rate.status_code == 404 and snapshot() == before
+
+
+def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch):
+    """Every /api/opinion route of the core. Posting a message is public (anyone, rate-limited),
+    the webhook's credential is its signature; every read and action is 401 to an anonymous
+    caller, and district A asking about district B's message or alarm, or registering a source
+    in B, gets the answer about none; nothing changes."""
+    from crisisgov.opinion.api import router as opinion_router
+    from crisisgov.opinion.intake import message_receive
+    from crisisgov.opinion.models import HotspotAlarm, Message, Source, Topic
+
+    monkeypatch.setenv("CRISISGOV_OPINION_EMBEDDER", "ngram")
+    message = message_receive(
+        channel="post", text="江汉区药店排队", area_code=city.district_b.code
+    ).message
+    alarm = HotspotAlarm.objects.create(
+        topic=Topic.objects.get(), area=city.district_b, area_path=city.district_b.path,
+        bin_start=message.posted_at, observed=9, expected=0.5, p_value=1e-9,
+    )  # fmt: skip
+    analyst_a = make_user("analyst", city.district_a)
+    snapshot = rows_snapshot(Message, HotspotAlarm, Source, AuditEntry)
+    api = "/api/opinion"
+    source = {"name": "partner-b", "channel": "webhook"}
+    cases = {
+        ("GET", "/messages/{message_id}"): dict(
+            url=f"{api}/messages/{message.pk}", missing_url=f"{api}/messages/99999999"
+        ),
+        ("GET", "/alarms/{alarm_id}"): dict(
+            url=f"{api}/alarms/{alarm.pk}", missing_url=f"{api}/alarms/99999999"
+        ),
+        ("POST", "/alarms/{alarm_id}/acknowledge"): dict(
+            url=f"{api}/alarms/{alarm.pk}/acknowledge",
+            body={},
+            missing_url=f"{api}/alarms/99999999/acknowledge",
+        ),  # fmt: skip
+        ("POST", "/alarms/{alarm_id}/close"): dict(
+            url=f"{api}/alarms/{alarm.pk}/close",
+            body={},
+            missing_url=f"{api}/alarms/99999999/close",
+        ),  # fmt: skip
+        ("POST", "/sources"): dict(
+            url=f"{api}/sources",
+            body=source | {"area_id": city.district_b.id},
+            missing_body=source | {"area_id": 99999999},
+        ),  # fmt: skip
+    }
+    lists = {
+        ("GET", "/messages"): f"{api}/messages",
+        ("GET", "/alarms"): f"{api}/alarms",
+        ("GET", "/topics/rising"): f"{api}/topics/rising",
+    }
+    public = {("POST", "/messages"), ("POST", "/webhook/{source_name}")}
+    assert endpoints(opinion_router) == set(cases) | set(lists) | public | {("GET", "/sentiment")}
+    for (method, _), case in cases.items():
+        assert_hidden_from_outsiders(
+            Client(), method, outsider_user=analyst_a, snapshot=snapshot, **case
+        )
+    client = Client()
+    for url in [*lists.values(), f"{api}/sentiment"]:
+        assert client.get(url).status_code == 401, url
+    client.force_login(analyst_a)
+    for url in lists.values():
+        assert client.get(url).json() == [], url
+    sentiment = client.get(f"{api}/sentiment").json()
+    assert sum(sentiment["negative"] + sentiment["neutral"] + sentiment["positive"]) == 0
+    unsigned = Client().post(f"{api}/webhook/nobody", b"{}", content_type="application/json")
+    assert unsigned.status_code == 404
+    assert HotspotAlarm.objects.get().state == "open"

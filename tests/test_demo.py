@@ -24,6 +24,7 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
             "commander",
             "department_officer",
             "grid_worker",
+            "hotline_operator",
             "ngo_liaison",
             "service_point_staff",  # at a pharmacy and at a testing site
             "service_point_staff",
@@ -38,8 +39,14 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
         "lottery window",
         "Bulletins:",
         "is halfway (market regulation approved, health commission overdue and escalated)",
+        # Public opinion: the rumor knowledge base, a stream of posts, hotline tickets.
+        "Rumors: knowledge base",
+        "opinion demo:",
+        "Hotline tickets:",
     ):
         assert line in text
+    opinion = _opinion_rows()
+    assert all(opinion), opinion
     counts = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
     standards = sorted(Dataset.objects.values_list("schema__name", flat=True))
     assert standards == ["case_report"] * 2 + ["material_stock"] * 2 + ["test_result"] * 2
@@ -57,8 +64,17 @@ def test_the_demo_sets_up_everything_and_a_second_run_changes_nothing(db, settin
     call_command("demo", "--no-serve", "--size", "tiny", stdout=io.StringIO(), stderr=io.StringIO())
     assert _earlywarning_rows() == observations
     again = (Dataset.objects.count(), Record.objects.count(), RejectedRow.objects.count())
-    assert again == counts and RoleAssignment.objects.count() == 10
+    assert again == counts and RoleAssignment.objects.count() == 11
     assert SharingAgreement.objects.count() == 2
+    assert _opinion_rows() == opinion
+
+
+def _opinion_rows() -> tuple[int, int, int]:
+    from crisisgov.opinion.models import Message
+    from crisisgov.opinion.rumors.models import Rumor
+    from crisisgov.opinion.tickets.models import Ticket
+
+    return Message.objects.count(), Rumor.objects.count(), Ticket.objects.count()
 
 
 def _earlywarning_rows() -> tuple[int, int, int]:

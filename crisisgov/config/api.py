@@ -24,6 +24,9 @@ from crisisgov.exchange.api import router as exchange_router
 from crisisgov.geo.api import router as geo_router
 from crisisgov.kernel.api import router as kernel_router
 from crisisgov.kernel.errors import DomainError
+from crisisgov.opinion.api import router as opinion_router
+from crisisgov.opinion.rumors.api import router as opinion_rumors_router
+from crisisgov.opinion.tickets.api import router as opinion_tickets_router
 
 
 class BearerToken(HttpBearer):
@@ -107,3 +110,6 @@ api.add_router("/citizen/queries", queries_router, tags=["citizen queries"])
 api.add_router("/citizen/reservations", reservations_router, tags=["citizen reservations"])
 api.add_router("/citizen/approvals", approvals_router, tags=["citizen approvals"])
 api.add_router("/citizen/bulletins", bulletins_router, tags=["citizen bulletins"])
+api.add_router("/opinion", opinion_router, tags=["opinion"])
+api.add_router("/opinion/rumors", opinion_rumors_router, tags=["opinion rumors"])
+api.add_router("/opinion/tickets", opinion_tickets_router, tags=["opinion tickets"])

@@ -13,6 +13,9 @@ urlpatterns = [
     path("citizen/reservations/", include("crisisgov.citizen.reservations.urls")),
     path("citizen/approvals/", include("crisisgov.citizen.approvals.urls")),
     path("citizen/bulletins/", include("crisisgov.citizen.bulletins.urls")),
+    path("opinion/tickets/", include("crisisgov.opinion.tickets.urls")),
     path("citizen/", include("crisisgov.citizen.urls")),
+    path("opinion/rumors/", include("crisisgov.opinion.rumors.urls")),
+    path("opinion/", include("crisisgov.opinion.urls")),
     path("", include("crisisgov.dashboard.urls")),
 ]

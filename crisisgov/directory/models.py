@@ -27,6 +27,11 @@ class DepartmentType(models.TextChoices):
     TRANSPORT = "transport", _("transport")
     MARKET_REGULATION = "market_regulation", _("market regulation")
     PUBLICITY = "publicity", _("publicity")
+    HOUSING = "housing", _("housing and construction")
+    WATER = "water", _("water")
+    POWER = "power", _("power supply")
+    EDUCATION = "education", _("education")
+    ENVIRONMENT = "environment", _("ecology and environment")
     COMMAND_CENTRE = "command_centre", _("command centre")
 
 

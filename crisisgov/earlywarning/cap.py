@@ -135,6 +135,8 @@ def cap_grading(alert: Alert) -> CapGrading:
         if alert.kind == "silent":  # the sensor stopped reporting: nothing was observed
             return CapGrading("Env", "Unknown", "Unknown", "Unknown")
         return CapGrading("Env", "Immediate", "Moderate", "Observed")
+    if alert.source == AlertSource.OPINION:  # an official answer to a dangerous rumor
+        return CapGrading("Safety", "Immediate", "Moderate", "Observed")
     return CapGrading("Health", "Expected", "Moderate", "Possible")
 
 
@@ -142,6 +144,7 @@ EVENTS = {
     AlertSource.RISK: ("疫情风险等级调整", "Epidemic risk level change"),
     AlertSource.DETECTOR: ("传染病暴发预警信号", "Outbreak warning signal"),
     AlertSource.SENSOR: ("环境监测报警", "Environmental sensor alarm"),
+    AlertSource.OPINION: ("谣言澄清", "Rumor clarification"),
 }
 
 
@@ -151,6 +154,9 @@ def cap_texts(alert: Alert, area: CapArea, msg_type: str, note: str) -> list[Cap
     prefix_zh, prefix_en = prefixes.get(msg_type, ("", ""))
     said_zh = f"{alert.title_zh}。地区：{area.desc_zh}。" + (f"说明：{note}" if note else "")
     said_en = f"{alert.title_en}. Area: {area.desc_en}." + (f" Note: {note}" if note else "")
+    if alert.source == AlertSource.OPINION:  # the claim is the headline, the facts follow
+        said_zh = f"{alert.detail.get('description_zh', '')} 地区：{area.desc_zh}。"
+        said_en = f"{alert.detail.get('description_en', '')} Area: {area.desc_en}."
     return [
         CapText("zh-CN", event_zh, (prefix_zh + alert.title_zh)[:160], said_zh, area.desc_zh),
         CapText("en-US", event_en, (prefix_en + alert.title_en)[:160], said_en, area.desc_en),

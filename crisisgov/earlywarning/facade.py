@@ -366,3 +366,49 @@ def cases_reported(area_path: str, day: _dt.date) -> bool:
 
 
 __all__ += ["cases_reported"]
+
+
+def rumor_alert_publish(
+    *,
+    area_id: int,
+    title_zh: str,
+    title_en: str,
+    description_zh: str,
+    description_en: str,
+    web: str,
+    dedup_key: str,
+) -> str:
+    """Publish an urgent official clarification of a rumor as a CAP 1.2 Alert (category
+    Safety) for the area, as the system: the fact-checker's decision to publish is the opinion
+    app's, audited there. The alert is raised, confirmed and published in one go; calling
+    again with the same `dedup_key` returns the same message's identifier."""
+    from django.db import transaction
+
+    from crisisgov.earlywarning.alerting import alert_raise
+    from crisisgov.earlywarning.alerts import alert_confirm
+    from crisisgov.earlywarning.cap import cap_publish
+    from crisisgov.earlywarning.models import AlertSource, AlertStatus, CapMessage
+    from crisisgov.geo.facade import area_info
+    from crisisgov.kernel.actor import SYSTEM
+    from crisisgov.kernel.errors import NotFound
+
+    area = area_info(area_id)
+    if area is None:
+        raise NotFound("no such area", field="area_id")
+    with transaction.atomic():
+        alert, _ = alert_raise(
+            source=AlertSource.OPINION,
+            kind="clarification",
+            area_id=area.id,
+            area_path=area.path,
+            title_zh=title_zh,
+            title_en=title_en,
+            dedup_key=dedup_key,
+            detail={"description_zh": description_zh, "description_en": description_en},
+        )
+        published = CapMessage.objects.filter(alert=alert).order_by("sent", "id").first()
+        if published is not None:
+            return published.identifier
+        if alert.status != AlertStatus.CONFIRMED:
+            alert_confirm(actor=SYSTEM, alert_id=alert.pk, reason="official rumor clarification")
+        return cap_publish(actor=SYSTEM, alert_id=alert.pk, msg_type="Alert", web=web).identifier

@@ -316,6 +316,7 @@ class AlertSource(models.TextChoices):
     DETECTOR = "detector", _("outbreak detector")
     SENSOR = "sensor", _("sensor")
     RISK = "risk", _("risk level change")
+    OPINION = "opinion", _("rumor clarification")
 
 
 class AlertStatus(models.TextChoices):

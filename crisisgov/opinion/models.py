@@ -4,8 +4,10 @@ their own records on a message."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crisisgov.kernel.fields import EncryptedTextField
 from crisisgov.kernel.scoping import ScopedManager
@@ -123,3 +125,96 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} message {self.pk}"
+
+
+class FingerprintBand(models.Model):
+    """One band of a message's SimHash. Two fingerprints within the near-duplicate distance d
+    agree on at least one of d + 1 bands (pigeonhole), so the candidates of a new message are
+    found by one indexed lookup of its bands within the time window, not by a scan. Only
+    originals are indexed: a duplicate points at the original."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField()
+    posted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["band", "value", "posted_at"], name="opinion_band_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} band {self.band} = {self.value}"
+
+
+class HotspotBin(models.Model):
+    """How many messages of a topic arrived in an area (a district, or the city when the
+    message named no district) in one 15-minute bin. Near-duplicates count: a repost is
+    volume. Kept as counters, written on intake, so the board and the detector read a few
+    hundred rows instead of counting messages."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="bins")
+    area_path = models.CharField(max_length=21)
+    start = models.DateTimeField()  # the bin's start, on a 15-minute boundary
+    count = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "area_path", "start"], name="opinion_bin_once")
+        ]
+        indexes = [
+            models.Index(fields=["start", "area_path"], name="opinion_bin_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bin {self.topic_id} {self.area_path} {self.start:%Y-%m-%d %H:%M} = {self.count}"
+
+
+class AlarmState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("hot-spot alarm", "open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("hot-spot alarm", "acknowledged")
+    CLOSED = "closed", pgettext_lazy("hot-spot alarm", "closed")
+
+
+class HotspotAlarm(models.Model):
+    """A topic growing far beyond its same-hour baseline in an area: one alarm per topic and
+    area while it is not closed (a later bin that still fires updates it)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="alarms")
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=21)
+    bin_start = models.DateTimeField()  # the bin that fired (the latest one, once updated)
+    observed = models.PositiveIntegerField()
+    expected = models.FloatField()
+    p_value = models.FloatField()
+    new_topic = models.BooleanField(default=False)  # the topic had no baseline at all
+    evidence = models.JSONField(default=list)  # message ids, newest first
+    department = models.CharField(max_length=30, blank=True)  # responsible department code
+    state = models.CharField(max_length=12, choices=AlarmState.choices, default=AlarmState.OPEN)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    objects = ScopedManager()
+    scope_area_path_field = "area_path"
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "area_path"],
+                condition=~models.Q(state="closed"),
+                name="opinion_alarm_one_live_per_topic_area",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "area_path"], name="opinion_alarm_state")]
+
+    def __str__(self) -> str:
+        return f"alarm {self.pk} topic {self.topic_id} {self.area_path} ({self.state})"

@@ -12,6 +12,7 @@ from crisisgov.citizen.facade import CitizenPermission
 from crisisgov.directory import facade as directory
 from crisisgov.earlywarning.facade import EarlyWarningPermission
 from crisisgov.exchange.facade import ExchangePermission
+from crisisgov.opinion.facade import OpinionPermission
 
 register = template.Library()
 
@@ -57,6 +58,12 @@ _NAV = (
     ("citizen_approvals:services", _("Define services"), (CitizenPermission.MANAGE_SERVICES,)),
     ("citizen_reservations:staff", _("Pharmacy stock"), (CitizenPermission.RUN_SERVICE_POINT,)),
     ("citizen_reservations:manage", _("Rationing"), (CitizenPermission.MANAGE_RATIONING,)),
+    ("opinion:board", _("Public opinion"), (OpinionPermission.VIEW_BOARD,)),
+    ("opinion_rumors:queue", _("Rumors"), (OpinionPermission.CHECK_FACTS,)),
+    ("opinion_tickets:calls", _("Hotline calls"), (OpinionPermission.TAKE_CALLS,)),
+    ("opinion_tickets:inbox", _("Ticket inbox"), (OpinionPermission.HANDLE_TICKETS,)),
+    ("opinion:import", _("Import posts"), (OpinionPermission.IMPORT_MESSAGES,)),
+    ("opinion_tickets:catalogue", _("Dispatch catalogue"), (OpinionPermission.MANAGE_CATALOGUE,)),
 )
 
 

@@ -19,6 +19,7 @@ from crisisgov.drills.exchange_demo import exchange_demo_ensure
 from crisisgov.drills.risk_demo import risk_demo_ensure
 from crisisgov.drills.sensors_demo import sensors_demo_ensure
 from crisisgov.geo.facade import Level, areas_at_level
+from crisisgov.opinion.facade import opinion_demo_ensure
 
 
 class Command(BaseCommand):
@@ -59,6 +60,8 @@ class Command(BaseCommand):
         accounts = demo_accounts_ensure()
         # After the accounts: the demo officer becomes the head an overdue step escalates to.
         for line in citizen_approvals_demo_ensure():
+            self.stdout.write(line)
+        for line in opinion_demo_ensure():  # rumors, the stream of posts, hotline tickets
             self.stdout.write(line)
         self.stdout.write("\nDemo accounts (passwords are new on every run):")
         for account in accounts:

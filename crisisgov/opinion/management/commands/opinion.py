@@ -1,0 +1,107 @@
+"""`crisisgov opinion import-csv FILE --source NAME [--area CODE]`: import a social-media export
+(UTF-8 or GBK) as the system; bad rows are listed by row and column, good rows kept.
+
+`crisisgov opinion source-add NAME --channel webhook --area CODE`: register a partner platform
+and print its signing secret (once).
+
+`crisisgov opinion evaluate [--embedder use|ngram] [--no-throughput]`: print the measured
+figures of the understanding layer (analysis/evaluation.py) and of the hot-spot detector on
+generated streams with injected bursts (analysis/bursts.py), against the issue's targets.
+
+`crisisgov opinion demo`: seed the simulated stream of the demo (demo.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from crisisgov.geo.facade import area_id_for_code
+from crisisgov.kernel.actor import SYSTEM
+from crisisgov.kernel.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Public opinion: import CSV exports, register partners, evaluate, seed the demo."
+
+    def add_arguments(self, parser: Any) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        imports = sub.add_parser("import-csv", help="import a social-media CSV export")
+        imports.add_argument("file")
+        imports.add_argument("--source", required=True, help="the export's source name")
+        imports.add_argument("--area", default="", help="area code of a new source")
+        source = sub.add_parser("source-add", help="register a partner platform or export")
+        source.add_argument("name")
+        source.add_argument("--channel", choices=["webhook", "social"], default="webhook")
+        source.add_argument("--area", required=True, help="area code the source covers")
+        evaluate = sub.add_parser("evaluate", help="print the measured figures")
+        evaluate.add_argument("--embedder", choices=["use", "ngram"], default=None)
+        evaluate.add_argument("--no-throughput", action="store_true")
+        sub.add_parser("demo", help="seed the demo's simulated stream of messages")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        try:
+            getattr(self, "_" + action.replace("-", "_"))(**options)
+        except DomainError as exc:
+            where = f"{exc.field}: " if exc.field else ""
+            raise CommandError(f"{where}{exc.message}") from None
+
+    def _area_id(self, code: str) -> int | None:
+        if not code:
+            return None
+        area_id = area_id_for_code(code)
+        if area_id is None:
+            raise CommandError(f"--area: no area with code {code}")
+        return area_id
+
+    def _import_csv(self, *, file: str, source: str, area: str, **_: Any) -> None:
+        from crisisgov.opinion.imports import messages_import_csv, source_for_import
+
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file")
+        found = source_for_import(actor=SYSTEM, name=source, area_id=self._area_id(area))
+        result = messages_import_csv(actor=SYSTEM, source=found, data=path.read_bytes())
+        self.stdout.write(
+            f"{result.created} new, {result.unchanged} already imported, "
+            f"{len(result.errors)} rejected (read as {result.encoding})"
+        )
+        for error in result.errors:
+            column = f", {error.column}" if error.column else ""
+            self.stdout.write(f"  row {error.row}{column}: {error.message}")
+
+    def _source_add(self, *, name: str, channel: str, area: str, **_: Any) -> None:
+        from crisisgov.opinion.services import source_create
+
+        source, secret = source_create(
+            actor=SYSTEM, name=name, channel=channel, area_id=self._area_id(area) or 0
+        )
+        self.stdout.write(f"registered {source.name} ({source.channel})")
+        if secret:
+            self.stdout.write(f"webhook: POST /api/opinion/webhook/{source.name}")
+            self.stdout.write(f"signing secret (shown once): {secret}")
+
+    def _evaluate(self, *, embedder: str | None, no_throughput: bool, **_: Any) -> None:
+        from crisisgov.opinion.analysis import evaluation
+        from crisisgov.opinion.analysis.embeddings import embedder as make_embedder
+
+        model = make_embedder(embedder)
+        self.stdout.write(f"embedder: {model.name}")
+        figures = evaluation.evaluate(model, throughput=not no_throughput)
+        self.stdout.write(evaluation.report(figures))
+        try:
+            from crisisgov.opinion.analysis.bursts import burst_evaluation
+        except ImportError:
+            self.stdout.write("bursts: analysis/bursts.py has no burst_evaluation yet")
+            return
+        for name, value in burst_evaluation().items():
+            if name == "per_seed":
+                continue
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            self.stdout.write(f"{'hotspots.' + name:50s} {shown}")
+
+    def _demo(self, **_: Any) -> None:
+        from crisisgov.opinion.demo import opinion_demo_ensure
+
+        self.stdout.write(opinion_demo_ensure())

@@ -1,0 +1,150 @@
+"""Public opinion: writes other than intake (intake.py), imports (imports.py), webhooks
+(webhooks.py) and alarms (alarms.py): partner sources, the audited read of a message's whole
+text, and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from crisisgov.geo.facade import area_for_actor
+from crisisgov.kernel.actor import SYSTEM, Actor
+from crisisgov.kernel.audit import audit_record
+from crisisgov.kernel.errors import Conflict, DomainError, NotFound
+from crisisgov.opinion import understanding as u
+from crisisgov.opinion.models import Channel, Message, Source, Topic
+from crisisgov.opinion.permissions import OpinionPermission
+
+EXPIRE_BATCH = 1000
+
+
+def source_create(*, actor: Actor, name: str, channel: str, area_id: int) -> tuple[Source, str]:
+    """Register a partner platform (channel webhook: returns its new signing secret, shown
+    once) or a social-media export source, in an area the actor imports for. Audited."""
+    name = (name or "").strip()
+    if not name or len(name) > 100 or not name.replace("-", "").replace("_", "").isalnum():
+        raise DomainError(
+            "the name is 1-100 letters, digits, - or _ (it is part of the webhook's URL)",
+            field="name",
+        )
+    if channel not in (Channel.WEBHOOK, Channel.SOCIAL):
+        raise DomainError("a source is a webhook or a social-media export", field="channel")
+    area = area_for_actor(actor=actor, area_id=area_id, action=OpinionPermission.IMPORT_MESSAGES)
+    secret = secrets.token_urlsafe(32) if channel == Channel.WEBHOOK else ""
+    with transaction.atomic():
+        if Source.objects.filter(name=name).exists():
+            raise Conflict("a source of this name exists", field="name")
+        source = Source.objects.create(
+            name=name, channel=channel, area_id=area.id, area_path=area.path, webhook_secret=secret
+        )
+        audit_record(
+            actor=actor,
+            action="opinion.source_created",
+            permission=OpinionPermission.IMPORT_MESSAGES,
+            target_type="opinion.source",
+            target_id=source.pk,
+            area_path=source.area_path,
+            detail={"name": name, "channel": channel},
+        )
+    return source, secret
+
+
+def message_whole_read(*, actor: Actor, message_id: int, purpose: str) -> str:
+    """The message's whole text (personal data not redacted), for the department handling
+    it (opinion.handle_tickets in the message's area). Every read is audited; the tickets
+    sub-app narrows it further to the ticket's assigned desk."""
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise DomainError("say why you read the whole text", field="purpose")
+    message = (
+        Message.objects.for_actor(actor, OpinionPermission.HANDLE_TICKETS)
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise NotFound("no such message", field="message_id")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="opinion.message_whole_read",
+            permission=OpinionPermission.HANDLE_TICKETS,
+            target_type="opinion.message",
+            target_id=message.pk,
+            area_path=message.area_path,
+            purpose=purpose[:200],
+            fields_read=["text_sealed"],
+        )
+    return message.text_sealed
+
+
+def messages_expire(*, today: dt.date | None = None) -> int:
+    """Delete the messages whose retention ended before `today`, in batches; one audit entry
+    per run that deleted any. A message another record still protects stays until it is
+    released. Returns how many were deleted."""
+    today = today or timezone.localdate()
+    deleted, protected = 0, set()
+    while True:
+        ids = list(
+            Message.objects.filter(keep_until__lt=today)
+            .exclude(pk__in=protected)
+            .values_list("pk", flat=True)[:EXPIRE_BATCH]
+        )
+        if not ids:
+            break
+        try:
+            with transaction.atomic():
+                Message.objects.filter(pk__in=ids).delete()
+            deleted += len(ids)
+        except ProtectedError:
+            for pk in ids:  # one by one: keep only those still protected
+                try:
+                    with transaction.atomic():
+                        Message.objects.filter(pk=pk).delete()
+                    deleted += 1
+                except ProtectedError:
+                    protected.add(pk)
+    if deleted:
+        with transaction.atomic():
+            audit_record(
+                actor=SYSTEM,
+                action="opinion.messages_expired",
+                target_type="opinion.message",
+                detail={"deleted": deleted, "kept_protected": len(protected), "before": str(today)},
+            )
+    return deleted
+
+
+def topics_relabel(*, now: dt.datetime | None = None, per_topic: int = 50, limit: int = 200) -> int:
+    """Label the topics seen in the last day by class-based TF-IDF over their newest redacted
+    texts, against each other (a topic is labelled by what sets it apart). Returns how many
+    labels changed."""
+    now = now or timezone.now()
+    recent = list(
+        Topic.objects.filter(last_seen_at__gte=now - dt.timedelta(days=1))
+        .order_by("-last_seen_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    texts = {
+        topic_id: list(
+            Message.objects.filter(topic_id=topic_id, duplicate_of__isnull=True)
+            .order_by("-posted_at")
+            .values_list("text", flat=True)[:per_topic]
+        )
+        for topic_id in recent
+    }
+    texts = {k: v for k, v in texts.items() if v}
+    if len(texts) < 2:
+        return 0  # one topic has nothing to be set apart from
+    changed = 0
+    for topic_id, label in u.topic_labels(texts).items():
+        fields = {
+            "label_zh": label.label_zh[:200],
+            "label_en": label.label_en[:200],
+            "keywords": label.keywords,
+        }
+        changed += Topic.objects.filter(pk=topic_id).exclude(**fields).update(**fields)
+    return changed

@@ -1,0 +1,20 @@
+"""Outbox handlers and worker sweeps of the tickets."""
+
+from __future__ import annotations
+
+from crisisgov.kernel.models import OutboxEvent
+from crisisgov.kernel.outbox import event_handler, worker_sweep
+from crisisgov.opinion.tickets.services import ticket_from_message, tickets_sweep_clock
+
+
+@worker_sweep
+def sweep_ticket_clocks() -> int:
+    """Every worker round: reminders before deadlines, breaches and escalations after them."""
+    return tickets_sweep_clock()
+
+
+@event_handler("opinion.message_received")
+def open_ticket_for_hotline_message(event: OutboxEvent) -> None:
+    """A hotline message that arrived through the core's intake (not the operators' form)
+    still gets its ticket, waiting for dispatch; other channels are not tickets."""
+    ticket_from_message(message_id=int(event.payload["message_id"]))

@@ -1,0 +1,231 @@
+"""The situation board, its API and the hot-spot alarms, over HTTP: personal data never reaches
+a viewer, each district sees its own messages, and a surge raises an alarm with its evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from crisisgov.directory.idnumber import make
+from crisisgov.kernel.models import AuditEntry
+from crisisgov.opinion.alarms import hotspots_evaluate
+from crisisgov.opinion.intake import message_receive
+from crisisgov.opinion.models import HotspotAlarm, Message
+
+PHONE = "13812345678"
+ID_NUMBER = make("420102", dt.date(1979, 5, 4), 2)
+
+
+@pytest.fixture(autouse=True)
+def _ngram(monkeypatch):
+    monkeypatch.setenv("CRISISGOV_OPINION_EMBEDDER", "ngram")
+
+
+@pytest.fixture
+def world(city, make_user):
+    """A message with personal data in each district, and viewers of the board."""
+    a = message_receive(
+        channel="hotline",
+        text=f"江岸区小区停水三天了，联系电话{PHONE}，身份证{ID_NUMBER}",
+        area_code=city.district_a.code,
+    ).message
+    b = message_receive(
+        channel="post", text="江汉区药店排队买退烧药，队伍很长", area_code=city.district_b.code
+    ).message
+    return {
+        "a": a,
+        "b": b,
+        "commander": make_user("commander", city.city),
+        "analyst": make_user("analyst", city.city),
+        "officer_a": make_user("department_officer", city.district_a),
+        "officer_b": make_user("department_officer", city.district_b),
+    }
+
+
+def surge(city, count: int = 9):
+    """A rumor reposted `count` times in district A within the current 15 minutes."""
+    now = timezone.now()
+    ids = []
+    for n in range(count):
+        text = f"江岸区的自来水被污染了，千万别喝！转发告诉家人{'!' * n}"
+        message = message_receive(
+            channel="post", text=text, area_code=city.district_a.code, posted_at=now
+        ).message
+        ids.append(message.pk)
+    return ids
+
+
+def test_no_phone_or_id_number_on_the_board_or_in_the_api(city, world):
+    for role in ("commander", "analyst", "officer_a"):
+        client = Client()
+        client.force_login(world[role])
+        for language in ("zh-hans", "en"):
+            page = client.get("/opinion/", HTTP_ACCEPT_LANGUAGE=language)
+            assert page.status_code == 200, role
+            html = page.content.decode()
+            assert "江岸区小区停水三天了" in html
+            assert PHONE not in html and ID_NUMBER not in html, role
+        for url in ("/api/opinion/messages", f"/api/opinion/messages/{world['a'].pk}"):
+            answer = client.get(url)
+            assert answer.status_code == 200
+            assert PHONE not in answer.content.decode() and ID_NUMBER not in answer.content.decode()
+    assert not AuditEntry.objects.filter(action="opinion.message_whole_read").exists()
+
+
+def test_each_district_sees_only_its_own_messages(city, world):
+    client = Client()
+    client.force_login(world["officer_a"])
+    ids = [m["id"] for m in client.get("/api/opinion/messages").json()]
+    assert ids == [world["a"].pk]
+    assert client.get(f"/api/opinion/messages/{world['b'].pk}").status_code == 404
+    html = client.get("/opinion/").content.decode()
+    assert "江岸区小区停水三天了" in html and "江汉区药店排队" not in html
+    client.force_login(world["officer_b"])
+    assert [m["id"] for m in client.get("/api/opinion/messages").json()] == [world["b"].pk]
+    client.force_login(world["commander"])  # the city sees both
+    assert {m["id"] for m in client.get("/api/opinion/messages").json()} == {
+        world["a"].pk,
+        world["b"].pk,
+    }
+
+
+def test_the_board_needs_the_board_permission(city, make_user):
+    client = Client()
+    assert client.get("/opinion/").status_code == 302  # to the login page
+    assert client.get("/api/opinion/messages").status_code == 401
+    client.force_login(make_user("grid_worker", city.grid_a))
+    assert client.get("/opinion/").status_code == 404
+    assert client.get("/api/opinion/messages").status_code == 403
+
+
+def test_a_surge_raises_one_alarm_with_its_evidence_for_the_district(city, world):
+    evidence = surge(city)
+    assert hotspots_evaluate() == 1
+    assert hotspots_evaluate() == 0  # the same burst: no second alarm
+    alarm = HotspotAlarm.objects.get()
+    assert alarm.area_id == city.district_a.pk and alarm.state == "open"
+    assert alarm.observed == 9 and alarm.new_topic
+    assert set(alarm.evidence) == set(evidence)
+    assert alarm.p_value < 1e-5
+    assert AuditEntry.objects.filter(action="opinion.alarm_raised").count() == 1
+    client = Client()
+    client.force_login(world["commander"])
+    board = client.get("/opinion/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-alarm-id="{alarm.pk}"' in board
+    assert "9 messages in 15 minutes" in board
+    page = client.get(f"/opinion/alarms/{alarm.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "自来水被污染了" in html and "trend-data" in html
+    assert client.get("/api/opinion/alarms").json()[0]["evidence"] == alarm.evidence
+    # District B's officer sees no alarm of district A.
+    client.force_login(world["officer_b"])
+    assert client.get("/api/opinion/alarms").json() == []
+    assert client.get(f"/opinion/alarms/{alarm.pk}/").status_code == 404
+    assert f'data-alarm-id="{alarm.pk}"' not in client.get("/opinion/").content.decode()
+
+
+def test_an_alarm_is_acknowledged_then_closed_and_not_raised_again(city, world):
+    surge(city)
+    hotspots_evaluate()
+    alarm = HotspotAlarm.objects.get()
+    client = Client()
+    client.force_login(world["officer_a"])
+    url = f"/api/opinion/alarms/{alarm.pk}"
+    body = json.dumps({"note": "水务局已核实，谣言"})
+    ack = client.post(f"{url}/acknowledge", body, content_type="application/json")
+    assert ack.status_code == 200 and ack.json()["state"] == "acknowledged"
+    page = client.post(f"/opinion/alarms/{alarm.pk}/", {"state": "closed"})
+    assert page.status_code == 302
+    assert HotspotAlarm.objects.get().state == "closed"
+    again = client.post(f"{url}/close", "{}", content_type="application/json")
+    assert again.status_code == 409
+    actions = AuditEntry.objects.filter(action__startswith="opinion.alarm_").values_list(
+        "action", flat=True
+    )
+    assert sorted(actions) == [
+        "opinion.alarm_acknowledged",
+        "opinion.alarm_closed",
+        "opinion.alarm_raised",
+    ]
+    surge(city, count=3)  # the same burst goes on
+    assert hotspots_evaluate() == 0
+
+
+def test_rising_topics_and_sentiment_series(city, world):
+    surge(city)
+    client = Client()
+    client.force_login(world["analyst"])
+    rising = client.get("/api/opinion/topics/rising").json()
+    assert rising[0]["last_hour"] == 9  # the surge's topic first
+    sentiment = client.get("/api/opinion/sentiment").json()
+    assert len(sentiment["hours"]) == 24
+    total = sum(sentiment["negative"]) + sum(sentiment["neutral"]) + sum(sentiment["positive"])
+    assert total == Message.objects.exclude(sentiment="").count() == 11
+
+
+def test_the_hotspot_map_colours_districts_by_live_alarms(city, world):
+    surge(city)
+    hotspots_evaluate()
+    client = Client()
+    assert client.get("/opinion/map.json").status_code == 401
+    client.force_login(world["commander"])
+    features = client.get("/opinion/map.json", HTTP_ACCEPT_LANGUAGE="en").json()["features"]
+    alarms = {f["properties"]["code"]: f["properties"]["alarms"] for f in features}
+    assert alarms == {city.district_a.code: 1, city.district_b.code: 0}
+
+
+def test_the_department_inbox_lists_alarms_routed_to_it(city, world, make_user):
+    from crisisgov.directory.tests.factories import OrganisationFactory
+
+    surge(city)
+    hotspots_evaluate()
+    alarm = HotspotAlarm.objects.get()
+    assert alarm.department  # the routing classifier names a department
+    client = Client()
+    client.force_login(world["commander"])
+    inbox = client.get("/opinion/alarms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-alarm-id="{alarm.pk}"' in inbox  # the command centre sees every alarm
+    other_type = "transport" if alarm.department != "transport" else "health_commission"
+    org = OrganisationFactory(kind="department", department_type=other_type, area=city.district_a)
+    officer = make_user("department_officer", city.district_a, org)
+    client.force_login(officer)
+    inbox = client.get("/opinion/alarms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-alarm-id="{alarm.pk}"' not in inbox
+
+
+def test_topic_labels_never_hold_personal_data(city, world):
+    from crisisgov.opinion.models import Topic
+
+    for topic in Topic.objects.all():
+        words = " ".join([topic.label_zh, topic.label_en, *topic.keywords])
+        assert PHONE not in words and ID_NUMBER not in words
+
+
+def test_the_worker_raises_the_alarm_and_applies_retention(city, world):
+    from crisisgov.kernel.outbox import worker_sweeps_run
+    from crisisgov.opinion import handlers
+
+    surge(city)
+    Message.objects.filter(pk=world["b"].pk).update(
+        keep_until=timezone.localdate() - dt.timedelta(days=1)
+    )
+    handlers._last.clear()
+    worker_sweeps_run()
+    assert HotspotAlarm.objects.filter(area_id=city.district_a.pk).count() == 1
+    assert not Message.objects.filter(pk=world["b"].pk).exists()
+
+
+def test_topics_are_labelled_by_what_sets_them_apart(city, world):
+    from crisisgov.opinion.models import Topic
+    from crisisgov.opinion.services import topics_relabel
+
+    surge(city)
+    assert topics_relabel() >= 1
+    water = Topic.objects.get(pk=Message.objects.filter(text__contains="自来水").first().topic_id)
+    assert "污染" in water.keywords or "自来水" in water.keywords
+    assert not any("phone" in k.lower() or PHONE in k for k in water.keywords)
