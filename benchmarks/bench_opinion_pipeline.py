@@ -117,6 +117,11 @@ def main(argv: list[str]) -> None:
             )
         finally:
             backend.threads = 1
+    with threadpool_limits(limits=1, user_api="blas"):  # one process per core, as deployed
+        legs[f"batch {batch}, 2 worker processes"] = two = evaluation.pipeline_throughput_workers(
+            2, messages=messages, setup=setup
+        )
+    two["p95_batch_ms"] = float("nan")  # not kept per worker
     for label, figures in legs.items():
         print(
             f"  {label:<30} {figures['messages_per_second']:6,.0f} msg/s "
@@ -134,5 +139,6 @@ def main(argv: list[str]) -> None:
         print("  quality on the project's dataset (targets of issue #6):")
         figures = evaluation.evaluate(model, throughput=False)
         figures["throughput"] = batched
+        figures["throughput_2_workers"] = two
         for line in evaluation.report(figures).splitlines():
             print("    " + line)

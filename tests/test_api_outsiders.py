@@ -1414,6 +1414,10 @@ def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch)
         topic=Topic.objects.get(), area=city.district_b, area_path=city.district_b.path,
         bin_start=message.posted_at, observed=9, expected=0.5, p_value=1e-9,
     )  # fmt: skip
+    source_b = Source.objects.create(
+        name="partner-of-b", channel="webhook", area=city.district_b,
+        area_path=city.district_b.path, webhook_secret="s" * 43,
+    )  # fmt: skip
     analyst_a = make_user("analyst", city.district_a)
     snapshot = rows_snapshot(Message, HotspotAlarm, Source, AuditEntry)
     api = "/api/opinion"
@@ -1440,6 +1444,16 @@ def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch)
             body=source | {"area_id": city.district_b.id},
             missing_body=source | {"area_id": 99999999},
         ),  # fmt: skip
+        ("POST", "/sources/{source_id}/rotate"): dict(
+            url=f"{api}/sources/{source_b.pk}/rotate",
+            body={},
+            missing_url=f"{api}/sources/99999999/rotate",
+        ),  # fmt: skip
+        ("POST", "/sources/{source_id}/deactivate"): dict(
+            url=f"{api}/sources/{source_b.pk}/deactivate",
+            body={},
+            missing_url=f"{api}/sources/99999999/deactivate",
+        ),  # fmt: skip
     }
     lists = {
         ("GET", "/messages"): f"{api}/messages",
@@ -1461,5 +1475,5 @@ def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch)
     sentiment = client.get(f"{api}/sentiment").json()
     assert sum(sentiment["negative"] + sentiment["neutral"] + sentiment["positive"]) == 0
     unsigned = Client().post(f"{api}/webhook/nobody", b"{}", content_type="application/json")
-    assert unsigned.status_code == 404
+    assert unsigned.status_code == 401  # an unknown source answers like a bad signature
     assert HotspotAlarm.objects.get().state == "open"

@@ -220,6 +220,24 @@ def test_the_worker_raises_the_alarm_and_applies_retention(city, world):
     assert not Message.objects.filter(pk=world["b"].pk).exists()
 
 
+def test_a_new_alarm_reaches_the_command_centres_alert_inbox(city, world):
+    """Pushed, not only shown: the worker delivers `opinion.alarm_raised` into early warning's
+    alert inbox, which the command centre triages with every other signal."""
+    from crisisgov.earlywarning.models import Alert
+    from crisisgov.kernel.outbox import outbox_deliver_due as outbox_deliver
+    from crisisgov.opinion.alarms import hotspots_evaluate
+
+    surge(city)
+    hotspots_evaluate()
+    outbox_deliver()
+    alarm = HotspotAlarm.objects.get(area_id=city.district_a.pk)
+    alert = Alert.objects.get(source="opinion")
+    assert (alert.kind, alert.area_id, alert.status) == ("hotspot", city.district_a.pk, "new")
+    assert alert.detail["alarm_id"] == alarm.pk and PHONE not in alert.title_zh
+    outbox_deliver()  # delivered once: no second alert
+    assert Alert.objects.filter(source="opinion").count() == 1
+
+
 def test_topics_are_labelled_by_what_sets_them_apart(city, world):
     from crisisgov.opinion.models import Topic
     from crisisgov.opinion.services import topics_relabel
@@ -229,3 +247,124 @@ def test_topics_are_labelled_by_what_sets_them_apart(city, world):
     water = Topic.objects.get(pk=Message.objects.filter(text__contains="自来水").first().topic_id)
     assert "污染" in water.keywords or "自来水" in water.keywords
     assert not any("phone" in k.lower() or PHONE in k for k in water.keywords)
+
+
+# --- alarms pushed to the rumor's owner; every panel in both languages --------------------------
+
+
+@pytest.fixture
+def known_rumors(city, tmp_path):
+    """The rumor tests' small knowledge base (T-SALT is health's, T-LOCK market's)."""
+    from crisisgov.opinion.rumors.matcher import index_forget
+    from tests.test_opinion_rumors_support import kb
+
+    index_forget()  # this test database's knowledge base, not a previous one's
+    yield kb.__wrapped__(city, tmp_path)
+    index_forget()
+
+
+def spread(city, text: str, count: int = 9) -> list[int]:
+    """`count` reposts of `text` in district A within the current 15 minutes, each matched
+    against the knowledge base (the outbox delivered)."""
+    from crisisgov.kernel.outbox import outbox_deliver_due
+
+    now = timezone.now()
+    ids = [
+        message_receive(
+            channel="post", text=text + "!" * n, area_code=city.district_a.code, posted_at=now
+        ).message.pk
+        for n in range(count)
+    ]
+    outbox_deliver_due()
+    return ids
+
+
+def test_an_alarm_over_a_known_health_rumor_goes_to_health_and_is_published(
+    city, known_rumors, monkeypatch
+):
+    from crisisgov.kernel.models import OutboxEvent
+    from crisisgov.opinion import understanding
+    from crisisgov.opinion.rumors.models import RumorMatch
+    from tests.test_opinion_rumors_support import SPREADING
+
+    # The text router would send it elsewhere: the rumor's owner must win over it.
+    monkeypatch.setattr(understanding, "department_for", lambda vectors: "police")
+    evidence = spread(city, SPREADING)
+    assert RumorMatch.objects.filter(rumor__code="T-SALT", stance="spreads").exists()
+    assert hotspots_evaluate() == 1
+    alarm = HotspotAlarm.objects.get()
+    assert set(alarm.evidence) == set(evidence)
+    assert alarm.department == "health"
+    event = OutboxEvent.objects.get(topic="opinion.alarm_raised")
+    assert event.payload == {
+        "alarm_id": alarm.pk,
+        "topic_id": alarm.topic_id,
+        "area_path": city.district_a.path,
+        "department": "health",
+    }
+    assert hotspots_evaluate() == 0  # the same burst: no second alarm, no second event
+    assert OutboxEvent.objects.filter(topic="opinion.alarm_raised").count() == 1
+
+
+def test_an_alarm_matching_no_known_rumor_goes_where_its_texts_route(
+    city, known_rumors, monkeypatch
+):
+    from crisisgov.opinion import understanding
+
+    monkeypatch.setattr(understanding, "department_for", lambda vectors: "water")
+    spread(city, "江岸区的自来水被污染了，千万别喝！转发告诉家人")
+    assert hotspots_evaluate() == 1
+    assert HotspotAlarm.objects.get().department == "water"
+
+
+PANELS = {  # panel: (its heading in English, in Chinese)
+    "alarms": ("Hot-spot alarms", "热点预警"),
+    "rising topics": ("Topics rising", "上升话题"),
+    "hot-spot map": ("Hot-spot map", "热点地图"),
+    "sentiment": ("Sentiment over time", "情绪走势"),
+    "rumors": ("Rumors", "谣言"),
+    "tickets": ("Tickets by department", "各部门工单"),
+}
+
+
+def test_the_board_shows_every_panel_with_its_data_in_chinese_and_english(
+    city, known_rumors, make_user, actor_of
+):
+    from tests.test_opinion_rumors_support import SPREADING
+    from tests.test_opinion_tickets_support import dispatched, world_build
+
+    spread(city, SPREADING)
+    hotspots_evaluate()
+    alarm = HotspotAlarm.objects.get()
+    tickets = world_build(city, make_user)
+    ticket = dispatched(actor_of(tickets.operator), city.district_a, "health")
+    client = Client()
+    client.force_login(make_user("analyst", city.city))
+    for language, column in (("zh-hans", 1), ("en", 0)):
+        page = client.get("/opinion/", HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 200
+        html = page.content.decode()
+        for panel, headings in PANELS.items():
+            assert headings[column] in html, (language, panel)
+            assert headings[1 - column] not in html or panel == "rumors", (language, panel)
+        assert f'data-alarm-id="{alarm.pk}"' in html  # alarms
+        assert f'data-topic-id="{alarm.topic_id}"' in html  # rising topics
+        district_row = f'<tr data-area-code="{city.district_a.code}"><th scope="row">'
+        assert district_row in html and 'data-map-url="/opinion/map.json"' in html  # map
+        assert 'id="sentiment-data"' in html and 'id="sentiment-table"' in html  # sentiment
+        t_salt = known_rumors["T-SALT"].pk
+        assert f'<li data-rumor-id="{t_salt}">' in html  # the rumor panel: T-SALT spreading
+        assert 'class="rumor-queue"' in html  # the fact-checkers' queue
+        assert 'data-department="health"' in html and f"#{ticket.pk}" in html  # tickets
+    chinese = client.get("/opinion/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "江岸区" in chinese and "Jiang'an District" not in chinese
+    sentiment = json.loads(
+        chinese.split('id="sentiment-data" type="application/json">')[1].split("</script>")[0]
+    )
+    counted = sentiment["negative"] + sentiment["neutral"] + sentiment["positive"]
+    assert len(sentiment["hours"]) == 24 and sum(counted) == 10  # 9 posts and the call
+    features = client.get("/opinion/map.json").json()["features"]
+    assert {f["properties"]["code"]: f["properties"]["alarms"] for f in features} == {
+        city.district_a.code: 1,
+        city.district_b.code: 0,
+    }

@@ -48,7 +48,7 @@ def test_a_citizen_post_is_redacted_resolved_and_announced(city, id_number):
     assert body["area_code"] == city.district_a.code  # named in the text
     message = Message.objects.get(pk=body["id"])
     assert PHONE not in message.text
-    assert PHONE in message.text_sealed  # kept whole, encrypted, for the handler
+    assert message.text_sealed == ""  # no handler: the whole text is not collected at all
     assert message.topic_id is not None and message.sentiment in {"negative", "neutral", "positive"}
     assert len(message.embedding) > 0
     event = OutboxEvent.objects.get(topic="opinion.message_received")
@@ -138,7 +138,8 @@ def test_the_citizens_form_in_both_languages_with_errors_and_a_rate_limit(city):
     for n in range(8):  # ten tries per address in ten minutes (the empty one counted too)
         assert post(client, {"text": f"第{n}条：江岸区排队很长"}).status_code == 201
     refused = post(client, {"text": "one more"})
-    assert refused.status_code == 429 and refused.json()["detail"][0]["code"] == "rate_limited"
+    assert refused.status_code == 429  # the kernel's limiter: one shape for every 429
+    assert refused.json()["detail"][0]["code"] == "too_many_attempts"
     again = client.post("/opinion/say/", {"text": "还有一条"}, HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 429 and b"Too many messages" in again.content
     assert Message.objects.count() == 9
@@ -154,6 +155,7 @@ def test_a_hotline_call_goes_through_the_same_intake(city, id_number):
     assert received.created and message.channel == "hotline"
     assert message.area_path == city.community_a.path and id_number not in message.text
     assert "id_number" in message.pii_kinds
+    assert id_number in message.text_sealed  # kept whole, encrypted, for the ticket's handler
 
 
 # --- CSV imports ----------------------------------------------------------------------------
@@ -293,8 +295,116 @@ def test_bad_signatures_replays_malformed_bodies_and_unknown_sources_are_refused
     empty = deliver(client, source.name, secret, {"messages": []})
     assert empty.status_code == 422 and empty.json()["detail"][0]["field"] == "messages"
     unknown = deliver(client, "nobody", secret, one)
-    assert unknown.status_code == 404
+    assert unknown.status_code == 401  # like a bad signature: no one learns the partner names
+    assert unknown.json() == forged.json()
     assert Message.objects.count() == 0
+    refused = AuditEntry.objects.filter(action="opinion.webhook_refused").order_by("seq")
+    assert [(e.detail["source"], e.detail["known"], e.detail["field"]) for e in refused] == [
+        (source.name, True, "signature"),
+        (source.name, True, "timestamp"),
+        (source.name, True, "timestamp"),
+        ("nobody", False, "signature"),
+    ]
+
+
+@pytest.fixture
+def partner_a(city, make_user, actor_of):
+    """A partner platform of district A only."""
+    analyst = actor_of(make_user("analyst", city.city))
+    return source_create(
+        actor=analyst, name="jiangan-tv", channel="webhook", area_id=city.district_a.pk
+    )
+
+
+def test_a_partner_posts_into_its_own_area_only(city, partner_a):
+    source, secret = partner_a
+    batch = {
+        "messages": [
+            {"id": "a-1", "text": "小区门口停电了", "area_code": city.community_a.code},
+            {"id": "a-2", "text": "地铁站停运了", "area_code": city.district_b.code},
+            {"id": "a-3", "text": "药店排长队", "lon": 114.25, "lat": 30.05},  # in district B
+            {"id": "a-4", "text": "菜市场涨价了", "lon": 114.05, "lat": 30.05},  # in district A
+            {"id": "a-5", "text": "江汉区医院发热门诊人很多"},  # names B: the partner's area
+        ]
+    }
+    body = deliver(Client(), source.name, secret, batch).json()
+    assert [a["id"] for a in body["accepted"]] == ["a-1", "a-4", "a-5"]
+    assert [(r["id"], r["field"]) for r in body["rejected"]] == [
+        ("a-2", "messages[1].area_code"),
+        ("a-3", "messages[2].lon"),
+    ]
+    assert "outside this partner's area" in body["rejected"][0]["message"]
+    paths = {m.external_id: m.area_path for m in Message.objects.all()}
+    assert paths == {
+        "a-1": city.community_a.path,
+        "a-4": city.building_a.path,  # the deepest area holding the point
+        "a-5": city.district_a.path,
+    }
+
+
+def test_a_partner_is_rate_limited_rotated_and_deactivated(city, partner, monkeypatch, capsys):
+    from django.core.management import call_command
+
+    from crisisgov.opinion import webhooks
+
+    source, secret = partner
+    client = Client()
+    monkeypatch.setattr(webhooks, "DELIVERIES_PER_MINUTE", 2)
+    for n in range(2):
+        one = {"messages": [{"id": f"r-{n}", "text": f"江岸区第{n}次停电"}]}
+        assert deliver(client, source.name, secret, one).status_code == 200
+    over = deliver(client, source.name, secret, {"messages": [{"id": "r-9", "text": "又停电"}]})
+    assert over.status_code == 429 and over.json()["detail"][0]["code"] == "too_many_attempts"
+    monkeypatch.setattr(webhooks, "DELIVERIES_PER_MINUTE", 100)
+
+    call_command("opinion", "source-rotate", source.name)
+    out = capsys.readouterr().out
+    new_secret = Source.objects.get(pk=source.pk).webhook_secret
+    assert new_secret != secret and f"(shown once): {new_secret}" in out
+    one = {"messages": [{"id": "r-3", "text": "江岸区停水"}]}
+    assert deliver(client, source.name, secret, one).status_code == 401  # the old one is dead
+    assert deliver(client, source.name, new_secret, one).status_code == 200
+
+    call_command("opinion", "source-deactivate", source.name, "--reason", "contract ended")
+    assert "deactivated partner-news" in capsys.readouterr().out
+    assert deliver(client, source.name, new_secret, one).status_code == 401
+    assert Message.objects.filter(source=source).count() == 3  # its messages stay
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"opinion.source_secret_rotated", "opinion.source_deactivated"} <= actions
+    assert secret not in str(list(AuditEntry.objects.values_list("detail", flat=True)))
+
+
+def test_refusals_are_limited_per_caller_so_they_cannot_flood_the_audit_trail(partner, monkeypatch):
+    from crisisgov.opinion import webhooks
+
+    source, secret = partner
+    monkeypatch.setattr(webhooks, "REFUSALS_PER_MINUTE", 2)
+    one = {"messages": [{"id": "x-1", "text": "江岸区停电"}]}
+    client = Client()
+    answers = [deliver(client, f"made-up-{n}", secret, one).status_code for n in range(4)]
+    assert answers == [401, 401, 429, 429]
+    assert AuditEntry.objects.filter(action="opinion.webhook_refused").count() == 2
+    assert deliver(client, source.name, secret, one).status_code == 200  # the partner still can
+
+
+def test_the_sources_api_rotates_and_deactivates_in_the_callers_areas(city, partner, make_user):
+    source, secret = partner
+    client = Client()
+    client.force_login(make_user("analyst", city.city))
+    api = f"/api/opinion/sources/{source.pk}"
+    rotated = client.post(f"{api}/rotate", content_type="application/json")
+    assert rotated.status_code == 200, rotated.content
+    assert rotated.json()["secret"] == Source.objects.get(pk=source.pk).webhook_secret != secret
+    outsider = Client()
+    outsider.force_login(make_user("analyst", city.district_b))  # the source is the city's
+    assert (
+        outsider.post(f"{api}/deactivate", {}, content_type="application/json").status_code == 404
+    )
+    done = client.post(f"{api}/deactivate", {"reason": "leak"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["active"] is False
+    assert done.json()["secret"] == ""
+    again = client.post(f"{api}/rotate", content_type="application/json")
+    assert again.status_code == 409
 
 
 # --- retention and the audited whole text -----------------------------------------------------
@@ -312,30 +422,68 @@ def test_the_retention_sweep_deletes_expired_messages_only(city, settings):
     assert fresh.keep_until == timezone.localdate() + dt.timedelta(days=30)
 
 
-def test_the_whole_text_is_read_by_the_handling_department_only_and_audited(
+def test_the_whole_text_is_read_by_the_handler_of_its_ticket_only_and_audited(
     city, make_user, actor_of
 ):
     from crisisgov.kernel.errors import NotFound
     from crisisgov.opinion.services import message_whole_read
+    from tests.test_opinion_tickets_support import PHONE as CALLER_PHONE
+    from tests.test_opinion_tickets_support import dispatched, world_build
 
-    message = message_receive(
-        channel="hotline", text=f"请回电 {PHONE}", area_code=city.district_a.code
-    ).message
-    officer = actor_of(make_user("department_officer", city.district_a))
-    assert PHONE in message_whole_read(actor=officer, message_id=message.pk, purpose="call back")
+    world = world_build(city, make_user)
+    ticket = dispatched(actor_of(world.operator), city.district_a, "health")
+    handler = actor_of(world.health_officer)
+    assert CALLER_PHONE in message_whole_read(
+        actor=handler, message_id=ticket.message_id, purpose="call back"
+    )
     entry = AuditEntry.objects.get(action="opinion.message_whole_read")
     assert entry.fields_read == ["text_sealed"] and entry.purpose == "call back"
-    for outsider in ("analyst", "commander"):
+    # Another department of the same district, the district's other officers, the hotline,
+    # the board's viewers and another district: the answer about a message that is not there.
+    outsiders = [
+        world.police_officer,
+        make_user("department_officer", city.district_a),
+        world.operator,
+        world.commander,
+        make_user("analyst", city.city),
+        world.health_officer_b,
+    ]
+    for outsider in outsiders:
         with pytest.raises(NotFound):
             message_whole_read(
-                actor=actor_of(make_user(outsider, city.city)), message_id=message.pk, purpose="x"
+                actor=actor_of(outsider), message_id=ticket.message_id, purpose="curious"
             )
+    post_ = message_receive(channel="post", text=f"江岸区停水 {PHONE}").message  # no ticket
     with pytest.raises(NotFound):
-        message_whole_read(
-            actor=actor_of(make_user("department_officer", city.district_b)),
-            message_id=message.pk,
-            purpose="x",
-        )
+        message_whole_read(actor=handler, message_id=post_.pk, purpose="call back")
+    assert AuditEntry.objects.filter(action="opinion.message_whole_read").count() == 1
+
+
+def test_only_the_hotline_keeps_the_whole_text_the_other_channels_collect_the_redacted_one(
+    city, partner
+):
+    text = f"江岸区超市排长队，有事打 {PHONE}"
+    post_ = message_receive(channel="post", text=text).message
+    stored = [
+        post_,
+        message_receive(channel="comment", text=f"我也是 {PHONE}", parent_id=post_.pk).message,
+        message_receive(
+            channel="social",
+            text=text + "（微博）",
+            source=Source.objects.create(
+                name="weibo", channel="social", area=city.city, area_path=city.city.path
+            ),
+            external_id="w-1",
+        ).message,
+    ]
+    source, secret = partner
+    answer = deliver(Client(), source.name, secret, {"messages": [{"id": "p-1", "text": text}]})
+    stored.append(Message.objects.get(pk=answer.json()["accepted"][0]["message_id"]))
+    for message in stored:
+        assert PHONE not in message.text, message.channel
+        assert Message.objects.get(pk=message.pk).text_sealed == "", message.channel
+    call = message_receive(channel="hotline", text=text, area_code=city.district_a.code).message
+    assert PHONE in Message.objects.get(pk=call.pk).text_sealed
 
 
 def test_traditional_characters_and_full_width_are_normalised_and_comments_attach(city):
@@ -361,3 +509,32 @@ def test_the_command_registers_a_partner_and_prints_its_secret_once(city, capsys
     assert source.channel == "webhook" and source.area_path == city.district_a.path
     assert f"signing secret (shown once): {source.webhook_secret}" in out
     assert "/api/opinion/webhook/partner-tv" in out
+
+
+def test_topics_are_loaded_once_and_reloaded_only_when_another_process_changes_them(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crisisgov.opinion import intake
+    from crisisgov.opinion.analysis.topics import threshold_for
+    from crisisgov.opinion.models import Topic
+
+    def centroid_loads(text: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            message_receive(channel="post", text=text)
+        return sum(
+            1
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT")
+            and "centroid" in q["sql"]
+            and "opinion_topic" in q["sql"]
+        )
+
+    centroid_loads("江岸区超市大米涨价了")
+    assert centroid_loads("江汉区地铁站今天停运") == 0  # the process's own changes: no reload
+    assert centroid_loads("Long queues at the pharmacy in Jiang'an") == 0
+    Topic.objects.update(size=50)  # another process's assignments
+    assert centroid_loads("江岸区医院发热门诊排长队") == 1
+    assert centroid_loads("江汉区停电两小时了") == 0
+    # The threshold is the embedder's own (the n-gram embedder's similarities run lower).
+    assert intake._topics["model"].threshold == threshold_for("ngram") != threshold_for("use")

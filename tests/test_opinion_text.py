@@ -130,6 +130,11 @@ def test_language_of_a_huge_message_is_quick():
         "138-0013-8000",
         "138 - 0013 - 8000",
         "138.0013.8000",
+        "138/0013/8000",
+        "138_0013_8000",
+        "138，0013，8000",
+        "138 / 0013 / 8000",
+        "+86 138/0013/8000",
         "+86 138 0013 8000",
         "+86-138-0013-8000",
         "008613800138000",
@@ -229,6 +234,12 @@ def test_bank_card_numbers_are_masked_when_they_pass_luhn():
         "I waited 3 hours on the street",
         "the 2nd Yangtze bridge, line 2, 500 people",
         "5月3号到中心医院",
+        # Slashes, underscores and commas group dates, file names and thousands: only a
+        # 3-4-4 grouping is a phone number.
+        "2026/07/01 到 2026/07/15，批次 2026_07_01",
+        "累计捐款13,800,000,000元",
+        "文件 138_12_3456_78.pdf，第138/1234页",
+        "138/12/34/5678",
     ],
 )
 def test_dates_amounts_and_order_numbers_are_left_alone(text):

@@ -7,11 +7,14 @@ import datetime as dt
 
 import pytest
 
+from crisisgov.kernel.actor import SYSTEM
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied
 from crisisgov.kernel.models import AuditEntry, OutboxEvent
 from crisisgov.opinion.tickets import clock, selectors, services
-from crisisgov.opinion.tickets.models import Ticket, TicketEvent, TicketState
+from crisisgov.opinion.tickets.catalogue import category_set, department_desk
+from crisisgov.opinion.tickets.models import Ticket, TicketEvent, TicketState, TimeLimitClass
 from tests.test_opinion_tickets_support import START, call, dispatched, world_build
+from tests.test_opinion_tickets_support import officer as desk_officer
 
 HOUR = dt.timedelta(hours=1)
 
@@ -343,3 +346,62 @@ def test_a_hotline_message_from_the_core_intake_gets_its_ticket_once(city, world
     assert ticket_from_message(message_id=message.pk) is None  # once
     post = message_receive(channel="post", text="小区停水两天了!", area_code=city.district_b.code)
     assert ticket_from_message(message_id=post.message.pk) is None  # not a hotline call
+
+
+def test_a_reminder_before_the_first_response_deadline_when_the_class_allows(city, world, actor_of):
+    """general_7d set to: respond within 24 hours, remind 4 hours ahead of each deadline."""
+    TimeLimitClass.objects.filter(code="general_7d").update(reminder_before_hours=4)
+    with clock.frozen(START):
+        ticket = dispatched(actor_of(world.operator), city.district_a, "environment",
+                            category="noise")  # fmt: skip
+        urgent = dispatched(actor_of(world.operator), city.district_a)  # medical_help
+    # urgent_2h reminds 30 minutes ahead of a 30-minute response deadline: that would be the
+    # moment of the call, so the class allows no response reminder (only the answer's).
+    assert services.tickets_sweep_clock(now=START + dt.timedelta(minutes=20)) == 0
+    with clock.frozen(START + dt.timedelta(minutes=25)):
+        services.ticket_resolve(actor=actor_of(world.health_officer), ticket_id=urgent.pk,
+                                answer="已处理")  # fmt: skip
+    assert not TicketEvent.objects.filter(ticket=urgent, action="reminded")
+
+    assert services.tickets_sweep_clock(now=START + 19 * HOUR) == 0
+    assert services.tickets_sweep_clock(now=START + 20 * HOUR) == 1  # 4 hours before 24
+    assert services.tickets_sweep_clock(now=START + 21 * HOUR) == 0  # once
+    ticket.refresh_from_db()
+    assert ticket.response_reminded_at == START + 20 * HOUR and ticket.reminded_at is None
+    reminder = OutboxEvent.objects.get(topic="opinion.ticket_reminder")
+    assert reminder.payload["deadline"] == "response"
+    assert reminder.payload["ticket_id"] == ticket.pk
+    event = TicketEvent.objects.get(ticket=ticket, action="reminded")
+    assert event.reason == "response"
+    # Then the answer's reminder, 4 hours before the seventh day ends.
+    assert services.tickets_sweep_clock(now=START + 7 * 24 * HOUR - 4 * HOUR) == 2  # +breach
+    ticket.refresh_from_db()
+    assert ticket.reminded_at == START + 7 * 24 * HOUR - 4 * HOUR
+
+
+def test_no_response_reminder_once_the_department_has_responded(city, world, actor_of, make_user):
+    TimeLimitClass.objects.filter(code="general_7d").update(reminder_before_hours=4)
+    with clock.frozen(START):
+        ticket = dispatched(actor_of(world.operator), city.district_a, "environment",
+                            category="noise")  # fmt: skip
+    environment = department_desk(code="environment", area_path=city.district_a.path)
+    officer = actor_of(desk_officer(make_user, environment, city.district_a))
+    with clock.frozen(START + HOUR):
+        services.ticket_accept(actor=officer, ticket_id=ticket.pk)
+    assert services.tickets_sweep_clock(now=START + 20 * HOUR) == 0
+    assert Ticket.objects.get(pk=ticket.pk).response_reminded_at is None
+
+
+def test_editing_a_category_changes_the_top_suggestion_for_it(city, world, actor_of):
+    """The rule hint comes from the catalogue in the database, not the dataset's defaults."""
+    operator = actor_of(world.operator)
+    text = "请相关部门尽快来人处理一下，谢谢"  # says nothing of which department
+    with clock.frozen(START):
+        before = call(operator, city.district_a, text=text, category="noise")
+    assert before.suggestions[0]["department"] == "environment"
+    category_set(actor=SYSTEM, code="noise", department_code="housing", area_level="district",
+                 time_limit="general_7d")  # fmt: skip
+    with clock.frozen(START):
+        after = call(operator, city.district_a, text=text, category="noise")
+    assert after.suggestions[0]["department"] == "housing"
+    assert after.suggestions[0]["source"] == "classifier+rule"

@@ -264,3 +264,65 @@ def test_the_situation_board_shows_the_tickets_panel(city, world):
     assert board.status_code == 200 and 'id="tickets-board"' in html
     assert 'data-department="health"' in html
     assert_no_personal_data(board.content)
+
+
+def test_an_address_and_a_landline_in_a_reason_are_masked_for_a_non_handler(city, world):
+    from crisisgov.directory.facade import actor_for_user
+
+    reason = "不归卫健管，来电人住中山路88号3栋502室，座机027-87654321"
+    with clock.frozen(START):
+        ticket = dispatched(actor_for_user(world.operator), city.district_a)
+        services.ticket_return(
+            actor=actor_for_user(world.health_officer), ticket_id=ticket.pk, reason=reason
+        )
+    page = as_user(world.operator).get(f"/opinion/tickets/{ticket.pk}/").content.decode()
+    assert "不归卫健管" in page  # the reason itself is there for the dispatcher ...
+    for secret in ("88号3栋502室", "87654321"):  # ... but not where the caller lives
+        assert secret not in page
+    api = as_user(world.operator).get(f"{API}/{ticket.pk}").content.decode()
+    assert "87654321" not in api and "502室" not in api
+
+
+def test_a_water_officer_sees_the_water_alarms_only(city, world, make_user):
+    from crisisgov.directory.facade import actor_for_user
+    from crisisgov.directory.models import Organisation
+    from crisisgov.opinion.models import HotspotAlarm, Topic
+    from crisisgov.opinion.selectors import departments_of
+    from crisisgov.opinion.tickets.catalogue import department_desk
+
+    desk = department_desk(code="water", area_path=city.district_a.path)
+    water = Organisation.objects.get(pk=desk.organisation_id)
+    assert water.department_type == "water"
+    officer = make_user("department_officer", city.district_a, water)
+    assert departments_of(actor_for_user(officer)) == ["water"]
+    topic = Topic.objects.create(centroid=b"", label_en="outage")
+    alarms = {
+        department: HotspotAlarm.objects.create(
+            topic=topic if department == "water" else Topic.objects.create(centroid=b""),
+            area=city.district_a,
+            area_path=city.district_a.path,
+            bin_start=START,
+            observed=30,
+            expected=2.0,
+            p_value=1e-9,
+            department=department,
+        )  # fmt: skip
+        for department in ("water", "health", "")
+    }
+    inbox = as_user(officer).get("/opinion/alarms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-alarm-id="{alarms["water"].pk}"' in inbox
+    assert f'data-alarm-id="{alarms["health"].pk}"' not in inbox
+    assert f'data-alarm-id="{alarms[""].pk}"' not in inbox
+
+    # An officer of an organisation that is no known department sees no alarm at all.
+    company = Organisation.objects.create(
+        kind="company", name_zh="某公司", name_en="A company", area=city.district_a,
+        area_path=city.district_a.path,
+    )  # fmt: skip
+    stranger = make_user("department_officer", city.district_a, company)
+    assert departments_of(actor_for_user(stranger)) == []
+    inbox = as_user(stranger).get("/opinion/alarms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "data-alarm-id" not in inbox
+    # The command centre still sees every one.
+    commander = as_user(world.commander).get("/opinion/alarms/").content.decode()
+    assert all(f'data-alarm-id="{a.pk}"' in commander for a in alarms.values())

@@ -94,6 +94,15 @@ def test_the_sentence_encoder_loads_and_encodes_with_the_network_disabled(monkey
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+def test_threads_asking_at_once_share_one_loaded_model(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(embeddings, "_use_model", None)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        models = list(pool.map(lambda _: embeddings._load_use(), range(4)))
+    assert all(model is models[0] for model in models)
+
+
 def test_the_embedder_is_chosen_by_the_environment(monkeypatch):
     monkeypatch.setenv(embeddings.ENV_VAR, "ngram")
     assert embedder().name == "ngram"
@@ -171,6 +180,25 @@ def test_an_english_post_finds_a_rumor_known_only_in_chinese(use):
     found = _match(chinese_only, "heard the city is going into lockdown tomorrow, shops closing")
     assert found.rumor_id == "lockdown"
     assert found.statement == KB[1].statements["zh"]
+
+
+def test_a_chinese_post_finds_a_rumor_known_only_in_english(use):
+    english_only = RumorIndex(KB, use, languages=["en"], threshold=-1.0)
+    found = _match(english_only, "听说上游水库的坝垮了，今晚洪水就淹到城里")
+    assert found.rumor_id == "dam"
+    assert found.statement == KB[2].statements["en"]
+
+
+def test_an_index_limited_to_one_language_uses_nothing_of_the_other(use):
+    # The cross-language figure must not borrow the other language's claim or clarification.
+    changed = [
+        KnowledgeEntry(e.rumor_id, e.statements, {**e.clarifications, "zh": "无关的文字。"})
+        for e in KB
+    ]
+    texts = [normalise("封城是真的吗？超市明天还开吗"), normalise("is the dam really broken?")]
+    vectors = use.encode(texts)
+    scores = [RumorIndex(kb, use, languages=["en"]).best(texts, vectors)[1] for kb in (KB, changed)]
+    np.testing.assert_allclose(scores[0], scores[1], rtol=1e-6)
 
 
 def test_a_debunking_post_matches_the_rumor_but_does_not_spread_it(kb_index):
@@ -298,11 +326,25 @@ def test_rumor_matching_figures_on_the_dataset(use):
     stance = evaluation.stance_accuracy(use)
     print("\nrumor top-1", accuracy, "\ndetection", detection, "\nstance", stance)
     assert accuracy["top1_in_language"] >= 0.85
-    assert accuracy["top1_cross_language"] >= 0.7
+    assert accuracy["top1_cross_language"] >= 0.8
+    assert accuracy["top1_cross_language_latest_30pct"] >= 0.75
     assert detection["f1"] >= 0.8
     assert detection["false_match_rate_distractors"] <= 0.1
     assert stance["classifier_balanced"] >= 0.85
     assert stance["classifier_balanced"] > stance["cues_balanced"]
+
+
+def test_redaction_figures_are_reported_on_the_tickets_and_the_pii_corpus():
+    tickets = evaluation.pii_scores()
+    corpus = evaluation.pii_sample_scores(count=300)
+    print("\npii tickets", tickets, "\npii corpus", corpus)
+    for figures in (tickets, corpus):
+        assert figures["phone_recall"] >= 0.99 and figures["id_number_recall"] >= 0.99
+        assert figures["phone_precision"] >= 0.99
+    assert tickets["decoy_date_masked"].startswith("0/")
+    assert tickets["decoy_order_number_masked"].startswith("0/")
+    shown = evaluation.report({"pii_tickets": tickets})
+    assert "pii_tickets.phone_recall" in shown and "target >= 0.99: met" in shown
 
 
 def test_the_pipeline_throughput_measurement_runs(use):

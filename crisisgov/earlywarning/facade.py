@@ -412,3 +412,25 @@ def rumor_alert_publish(
         if alert.status != AlertStatus.CONFIRMED:
             alert_confirm(actor=SYSTEM, alert_id=alert.pk, reason="official rumor clarification")
         return cap_publish(actor=SYSTEM, alert_id=alert.pk, msg_type="Alert", web=web).identifier
+
+
+def opinion_alarm_raise(
+    *, area_id: int, area_path: str, title_zh: str, title_en: str, dedup_key: str, detail: dict
+) -> int:
+    """A public-opinion hot spot into the command centre's alert inbox (source "opinion",
+    kind "hotspot"), where it is triaged like any other signal. Idempotent by `dedup_key`;
+    returns the alert's id."""
+    from crisisgov.earlywarning.alerting import alert_raise
+    from crisisgov.earlywarning.models import AlertSource
+
+    alert, _ = alert_raise(
+        source=AlertSource.OPINION,
+        kind="hotspot",
+        area_id=area_id,
+        area_path=area_path,
+        title_zh=title_zh,
+        title_en=title_en,
+        dedup_key=dedup_key,
+        detail=detail,
+    )
+    return alert.pk

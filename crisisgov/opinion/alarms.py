@@ -5,9 +5,11 @@ replayed through analysis/hotspots.py's detector: the same quarter-hour of the p
 as the baseline, a Poisson tail plus a minimum count, windows of 1, 2 and 4 bins. A topic
 younger than a day is judged against the floor (a new topic). One alarm stays live per topic
 and area; the same burst growing updates it; a closed one is not raised again for that
-burst. The alarm names the department most of its evidence would be routed to; the board
-shows every alarm of its areas (the command centre), /opinion/alarms/ is each department's
-inbox.
+burst. The alarm names its department: the owner of the known rumor most of its evidence
+spreads (rumors' matches), else the department most of its evidence would be routed to. A new
+alarm is published as the outbox event `opinion.alarm_raised` ({"alarm_id", "topic_id",
+"area_path", "department"}) for whoever pushes it on (the department, the command centre);
+the board shows every alarm of its areas, /opinion/alarms/ is each department's inbox.
 """
 
 from __future__ import annotations
@@ -23,20 +25,20 @@ from crisisgov.geo.facade import areas_for_paths
 from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound
+from crisisgov.kernel.outbox import outbox_publish
 from crisisgov.opinion import understanding as u
 from crisisgov.opinion.intake import BIN, bin_start
 from crisisgov.opinion.models import AlarmState, HotspotAlarm, HotspotBin, Message
 from crisisgov.opinion.permissions import OpinionPermission
 
 P = OpinionPermission.VIEW_BOARD
-HISTORY_DAYS = 7
 EVIDENCE = 20
 
 
 def hotspots_evaluate(*, now: dt.datetime | None = None) -> int:
     """Replay every (topic, area) series that counted messages in the last hour through the
-    detector (its baseline needs the HISTORY_DAYS before) and raise or update an alarm for each
-    hot spot found in that hour. Returns how many alarms were raised or updated."""
+    detector (its baseline needs the detector's history days before) and raise or update an
+    alarm for each hot spot found in that hour. Returns how many alarms were raised or updated."""
     now = now or timezone.now()
     current = bin_start(now)
     since = current - dt.timedelta(hours=1)  # bins a stopped worker missed are caught up
@@ -72,9 +74,9 @@ def _alarm_raise(topic_id: int, area_path: str, found) -> int:  # type: ignore[n
             posted_at__lt=found.bin_end,
         )
         .order_by("-posted_at", "-id")
-        .values_list("id", "embedding")[:EVIDENCE]
+        .values_list("id", "embedding", "duplicate_of_id")[:EVIDENCE]
     )
-    evidence = [pk for pk, _ in evidence_rows]
+    evidence = [pk for pk, _, _ in evidence_rows]
     alarms = HotspotAlarm.objects.filter(topic_id=topic_id, area_path=area_path)
     with transaction.atomic():
         live = alarms.select_for_update().exclude(state=AlarmState.CLOSED).first()
@@ -91,8 +93,7 @@ def _alarm_raise(topic_id: int, area_path: str, found) -> int:  # type: ignore[n
         area = areas_for_paths([area_path]).get(area_path)
         if area is None:
             return 0
-        vectors = [np.frombuffer(e, dtype=np.float16) for _, e in evidence_rows if e]
-        same_size = [v for v in vectors if vectors and len(v) == len(vectors[0])]
+        department = _department_of(evidence_rows)
         try:
             with transaction.atomic():
                 alarm = HotspotAlarm.objects.create(
@@ -105,9 +106,7 @@ def _alarm_raise(topic_id: int, area_path: str, found) -> int:  # type: ignore[n
                     p_value=found.p_value,
                     new_topic=found.history_days == 0,
                     evidence=evidence,
-                    department=u.department_for(
-                        np.stack(same_size).astype(np.float32) if same_size else np.empty((0, 0))
-                    ),
+                    department=department,
                 )
         except IntegrityError:  # raised meanwhile by another worker
             return 0
@@ -125,7 +124,31 @@ def _alarm_raise(topic_id: int, area_path: str, found) -> int:  # type: ignore[n
                 "department": alarm.department,
             },
         )
+        outbox_publish(
+            topic="opinion.alarm_raised",
+            payload={
+                "alarm_id": alarm.pk,
+                "topic_id": topic_id,
+                "area_path": alarm.area_path,
+                "department": alarm.department,
+            },
+        )
     return 1
+
+
+def _department_of(evidence_rows: list[tuple[int, bytes | None, int | None]]) -> str:
+    """The owner of the known rumor most evidence messages spread (a duplicate counts by its
+    original's match), else the department the evidence's texts would be routed to."""
+    from crisisgov.opinion.rumors.facade import rumor_owners_of
+
+    ids = {pk for pk, _, _ in evidence_rows}
+    ids |= {original for _, _, original in evidence_rows if original}
+    owners = rumor_owners_of(sorted(ids))
+    if owners:
+        return max(sorted(owners), key=lambda code: owners[code])
+    vectors = [u.vector_from_bytes(e) for _, e, _ in evidence_rows if e]
+    same_size = [v for v in vectors if len(v) == len(vectors[0])]
+    return u.department_for(np.stack(same_size) if same_size else np.empty((0, 0)))
 
 
 def alarm_set_state(*, actor: Actor, alarm_id: int, state: str, note: str = "") -> HotspotAlarm:

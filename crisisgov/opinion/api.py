@@ -10,45 +10,34 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema, Status
 
-from crisisgov.kernel.errors import DomainError, PermissionDenied
+from crisisgov.kernel.errors import DomainError, NotFound, PermissionDenied
 from crisisgov.kernel.http import actor_of
+from crisisgov.kernel.ratelimit import attempt_allow
 from crisisgov.kernel.schemas import MAX_OFFSET, Id, PathId, StrictInput, text
 from crisisgov.opinion import alarms, selectors, services, webhooks
 from crisisgov.opinion.intake import MAX_TEXT, message_receive
-from crisisgov.opinion.models import Channel, HotspotAlarm, Message
+from crisisgov.opinion.models import Channel, HotspotAlarm, Message, Source
 from crisisgov.opinion.permissions import OpinionPermission
 
 router = Router()
 
-# Posts per window: per IP address for anonymous callers, per account when logged in.
+# Posts per window (limit, seconds): per IP address for anonymous callers, per account when
+# logged in. Counted by the kernel's limiter, which answers 429 "too_many_attempts".
 ANONYMOUS_POSTS = (10, 600)
 ACCOUNT_POSTS = (60, 600)
 
 
-class Throttled(DomainError):
-    status_code = 429
-    code = "rate_limited"
-
-
-def post_allowed(request: HttpRequest) -> bool:
-    """Count this post against its caller's window; False once the window is full."""
+def post_allow(request: HttpRequest) -> None:
+    """Count this post against its caller's window; TooManyAttempts (429) once it is full."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        key, (limit, window) = f"opinion:posts:user:{user.pk}", ACCOUNT_POSTS
+        key, (limit, window) = f"user:{user.pk}", ACCOUNT_POSTS
     else:
-        address = request.META.get("REMOTE_ADDR", "unknown")
-        key, (limit, window) = f"opinion:posts:ip:{address}", ANONYMOUS_POSTS
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+        key, (limit, window) = f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}", ANONYMOUS_POSTS
+    attempt_allow("opinion.posts", key, limit=limit, window_seconds=window, field="")
 
 
 def _viewer(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -186,8 +175,7 @@ def post_message(request: HttpRequest, payload: MessageIn) -> object:
         raise DomainError("citizens post posts and comments", field="channel")
     if payload.channel == Channel.COMMENT and payload.parent_id is None:
         raise DomainError("a comment names the post it answers", field="parent_id")
-    if not post_allowed(request):
-        raise Throttled("too many messages from here: wait a few minutes")
+    post_allow(request)
     received = message_receive(
         channel=payload.channel,
         text=payload.text,
@@ -217,6 +205,7 @@ def webhook(request: HttpRequest, source_name: str) -> HttpResponse:
         body=request.body,
         signature=request.headers.get(webhooks.SIGNATURE_HEADER, ""),
         timestamp=request.headers.get(webhooks.TIMESTAMP_HEADER, ""),
+        caller=request.META.get("REMOTE_ADDR", ""),
     )
     body = {"accepted": result.accepted, "rejected": result.rejected}
     return JsonResponse(body, status=200 if result.accepted else 422)
@@ -235,6 +224,58 @@ def create_source(request: HttpRequest, payload: SourceIn) -> object:
         {"id": source.pk, "name": source.name, "channel": source.channel, "webhook_url": url,
          "secret": secret},
     )  # fmt: skip
+
+
+class SourceStateOut(Schema):
+    id: int
+    name: str
+    channel: str
+    active: bool
+    secret: str  # the new signing secret after a rotation (shown once), else ""
+
+
+class DeactivateIn(StrictInput):
+    reason: text(max_length=200) = ""  # type: ignore[valid-type]
+
+
+def _source_named(request: HttpRequest, source_id: int) -> str:
+    """The name of a source of the caller's import areas (404 for any other)."""
+    actor = actor_of(request)
+    name = (
+        Source.objects.for_actor(actor, OpinionPermission.IMPORT_MESSAGES)
+        .filter(pk=source_id)
+        .values_list("name", flat=True)
+        .first()
+    )
+    if name is None:
+        raise NotFound("no such source", field="source_id")
+    return name
+
+
+@router.post(
+    "/sources/{source_id}/rotate",
+    response=SourceStateOut,
+    summary="A partner platform's new signing secret (the old one stops working)",
+)
+def rotate_source(request: HttpRequest, source_id: PathId) -> object:
+    source, secret = services.source_rotate_secret(
+        actor=actor_of(request), name=_source_named(request, source_id)
+    )
+    return {"id": source.pk, "name": source.name, "channel": source.channel,
+            "active": source.active, "secret": secret}  # fmt: skip
+
+
+@router.post(
+    "/sources/{source_id}/deactivate",
+    response=SourceStateOut,
+    summary="Refuse a source's deliveries from now on (its messages stay)",
+)
+def deactivate_source(request: HttpRequest, source_id: PathId, payload: DeactivateIn) -> object:
+    source = services.source_deactivate(
+        actor=actor_of(request), name=_source_named(request, source_id), reason=payload.reason
+    )
+    return {"id": source.pk, "name": source.name, "channel": source.channel,
+            "active": source.active, "secret": ""}  # fmt: skip
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from crisisgov.kernel.outbox import worker_sweep
+from crisisgov.kernel.models import OutboxEvent
+from crisisgov.kernel.outbox import event_handler, worker_sweep
 from crisisgov.opinion.alarms import hotspots_evaluate
 from crisisgov.opinion.services import messages_expire, topics_relabel
 
@@ -41,3 +42,32 @@ def opinion_retention() -> int:
 def opinion_topic_labels() -> int:
     """Relabel the topics of the last day by class-based TF-IDF."""
     return topics_relabel() if _due("labels", RELABEL_EVERY) else 0
+
+
+@event_handler("opinion.alarm_raised")
+def alarm_to_command_centre(event: OutboxEvent) -> None:
+    """Push a new hot-spot alarm into the command centre's alert inbox (early warning), beside
+    the outbreak and sensor signals; the department finds it in its own alarm inbox."""
+    from crisisgov.earlywarning.facade import opinion_alarm_raise
+    from crisisgov.opinion.models import HotspotAlarm
+
+    alarm_id = event.payload["alarm_id"]
+    alarm = HotspotAlarm.objects.select_related("topic").filter(pk=alarm_id).first()
+    if alarm is None:  # closed and deleted meanwhile
+        return
+    label_zh = (alarm.topic.label_zh or alarm.topic.label_en) if alarm.topic else ""
+    label_en = (alarm.topic.label_en or alarm.topic.label_zh) if alarm.topic else ""
+    opinion_alarm_raise(
+        area_id=alarm.area_id,
+        area_path=alarm.area_path,
+        title_zh=f"舆情热点：{label_zh}（{alarm.observed} 条，预期 {alarm.expected:.1f}）",
+        title_en=f"Public-opinion hot spot: {label_en} ({alarm.observed} vs {alarm.expected:.1f})",
+        dedup_key=f"opinion:alarm:{alarm.pk}",
+        detail={
+            "alarm_id": alarm.pk,
+            "department": alarm.department,
+            "observed": alarm.observed,
+            "expected": round(alarm.expected, 3),
+            "p_value": alarm.p_value,
+        },
+    )

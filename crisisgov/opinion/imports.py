@@ -29,7 +29,6 @@ P = OpinionPermission.IMPORT_MESSAGES
 MAX_BYTES = 20_000_000
 MAX_ROWS = 100_000
 REQUIRED = ("id", "text")
-KNOWN = {"id", "text", "posted_at", "area_code", "lon", "lat"}
 _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
 
 
@@ -82,6 +81,8 @@ def source_for_import(*, actor: Actor, name: str, area_id: int | None = None) ->
     if source is not None:
         if source.channel != Channel.SOCIAL or not actor.can_at(P, source.area_path):
             raise NotFound("no social-media source of this name in your areas", field="source")
+        if not source.active:
+            raise DomainError("this source is deactivated", field="source", code="inactive")
         return source
     from crisisgov.geo.facade import area_for_actor
 

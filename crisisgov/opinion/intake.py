@@ -15,6 +15,8 @@ Decisions:
   still counts in the hot-spot bins: a repost is volume, which is what a hot spot measures.
 - A message in another language is kept and marked `other` (or `und`), not embedded, and has
   no topic or sentiment.
+- Only hotline calls keep their whole text (encrypted, for the ticket's handler); every other
+  channel keeps the redacted text alone (SEALED_CHANNELS).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from crisisgov.geo.facade import (
@@ -61,6 +63,10 @@ MAX_EXTERNAL_ID = 100
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 BIN = dt.timedelta(minutes=15)
 ANALYSED = {Language.ZH, Language.EN}
+# Only a channel with a handler keeps the whole text (encrypted, `text_sealed`): a hotline
+# ticket's department may need to call back. Posts, comments, social exports and partner
+# deliveries have no handler, so their personal data is not collected at all.
+SEALED_CHANNELS = {Channel.HOTLINE}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -126,10 +132,12 @@ def message_receive(
     lon: float | None = None,
     lat: float | None = None,
     parent_id: int | None = None,
+    within: str = "",
 ) -> Received:
     """Accept one message of any channel (see the module's docstring). Raises Unprocessable
     naming the field for input that cannot be accepted; a source's external id delivered again
-    returns the stored message (`created` False)."""
+    returns the stored message (`created` False). `within` (an area path): a place named in the
+    text outside it is not used (a partner's message stays in the partner's area)."""
     if channel not in Channel.values:
         raise Unprocessable("unknown channel", field="channel")
     raw = text_check(text)
@@ -149,7 +157,10 @@ def message_receive(
         parent = Message.objects.filter(pk=parent_id).first()
         if parent is None:
             raise Unprocessable("no such post to comment on", field="parent_id")
-    area = _area(area_code=area_code, lon=lon, lat=lat, text=raw, source=source, parent=parent)
+    area = _area(
+        area_code=area_code, lon=lon, lat=lat, text=raw, source=source, parent=parent,
+        within=within,
+    )  # fmt: skip
 
     normalised = u.normalise(raw)
     if not normalised.strip():  # only characters that normalise away (zero-width, emoji)
@@ -212,7 +223,7 @@ def _store(
         posted_at=posted_at,
         language=language,
         text=redaction.text,
-        text_sealed=normalised,
+        text_sealed=normalised if channel in SEALED_CHANNELS else "",
         pii_kinds=",".join(sorted(redaction.kinds)),
         fingerprint=fingerprint,
         parent=parent,
@@ -226,7 +237,7 @@ def _store(
         Message.objects.filter(pk=original.pk).update(duplicate_count=F("duplicate_count") + 1)
     elif language in ANALYSED:
         vector = u.embed([redaction.text])[0]
-        message.embedding = vector.astype(np.float16).tobytes()
+        message.embedding = u.vector_to_bytes(vector)
         message.topic_id = _topic_assign(vector, redaction.text, posted_at)
         message.sentiment = u.sentiments(vector[None, :])[0]
     message.save(force_insert=True)
@@ -272,23 +283,30 @@ def _original_of(fingerprint: int, posted_at: dt.datetime) -> Message | None:
 # --- topics -------------------------------------------------------------------------------------
 
 
-_topics: dict[str, object] = {"model": None, "sizes": {}, "dim": 0}
+_topics: dict[str, object] = {"model": None, "key": None, "version": None}
 _topics_lock = threading.Lock()  # the cached model is mutated by each assignment
 
 
+def _topics_version() -> tuple[int, int, int]:
+    """(count, highest id, total size) of the Topic rows: one aggregate row. Every change to
+    a topic (opened, joined: its centroid moves and its size grows, deleted) changes it."""
+    row = Topic.objects.aggregate(count=Count("id"), top=Max("id"), total=Sum("size"))
+    return row["count"], row["top"] or 0, row["total"] or 0
+
+
 def _topic_model(dimension: int) -> u.OnlineTopics:
-    """The process's OnlineTopics, rebuilt from the Topic rows only when another process (or a
-    rolled-back transaction) changed them: comparing the sizes costs one small query, while
-    loading every centroid for every message would cost megabytes."""
-    sizes = dict(Topic.objects.values_list("id", "size"))
-    if _topics["model"] is None or _topics["dim"] != dimension or _topics["sizes"] != sizes:
+    """The process's OnlineTopics, loaded once and rebuilt from the Topic rows only when
+    another process (or a rolled-back transaction) changed them, as the version shows."""
+    key = (u.embedder_name(), dimension)
+    version = _topics_version()
+    if _topics["model"] is None or _topics["key"] != key or _topics["version"] != version:
         states = [
             u.TopicState(pk, bytes(centroid), size)
             for pk, centroid, size in Topic.objects.values_list("id", "centroid", "size")
             if len(centroid) == 4 * dimension  # topics of another embedder are left alone
         ]
-        _topics.update(model=u.OnlineTopics(topics=states, dim=dimension), dim=dimension)
-        _topics["sizes"] = {s.key: s.size for s in states} if len(states) == len(sizes) else sizes
+        model = u.OnlineTopics(topics=states, dim=dimension, threshold=u.topic_threshold())
+        _topics.update(model=model, key=key, version=version)
     return _topics["model"]  # type: ignore[return-value]
 
 
@@ -303,7 +321,7 @@ def _topic_assign(vector: np.ndarray, text: str, at: dt.datetime) -> int:
 
 def _topic_assign_locked(vector: np.ndarray, text: str, at: dt.datetime) -> int:
     model = _topic_model(len(vector))
-    sizes: dict[int, int] = _topics["sizes"]  # type: ignore[assignment]
+    count, top, total = _topics["version"]  # type: ignore[misc]
     assignment = model.assign(vector[None, :])[0]
     moved = next(s for s in model.states(only_changed=True) if s.key == assignment.topic)
     if assignment.opened:
@@ -317,13 +335,13 @@ def _topic_assign_locked(vector: np.ndarray, text: str, at: dt.datetime) -> int:
             last_seen_at=at,
         )
         model.rekey(assignment.topic, topic.pk)
-        sizes[topic.pk] = 1
+        _topics["version"] = (count + 1, max(top, topic.pk), total + 1)  # our own change
         return topic.pk
     Topic.objects.filter(pk=assignment.topic).update(centroid=moved.centroid, size=F("size") + 1)
     Topic.objects.filter(pk=assignment.topic).filter(
         Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
     ).update(last_seen_at=at)
-    sizes[assignment.topic] = sizes.get(assignment.topic, 0) + 1
+    _topics["version"] = (count, top, total + 1)
     return assignment.topic
 
 
@@ -359,6 +377,7 @@ def _area(
     text: str,
     source: Source | None,
     parent: Message | None,
+    within: str = "",
 ) -> AreaInfo | None:
     """An explicit area code, else the coordinates, else a place named in the text, else the
     post commented on, the source's area or the city (when there is only one)."""
@@ -379,7 +398,7 @@ def _area(
         if area is not None:
             return area
     named = _area_named_in(text)
-    if named is not None:
+    if named is not None and named.path.startswith(within):
         return named
     if parent is not None and parent.area_id:
         return area_info(parent.area_id)

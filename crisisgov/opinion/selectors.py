@@ -21,18 +21,10 @@ from crisisgov.opinion.permissions import OpinionPermission
 
 P = OpinionPermission.VIEW_BOARD
 LIVE = (AlarmState.OPEN, AlarmState.ACKNOWLEDGED)
-# directory.Organisation department types and the dataset's department codes.
-DEPARTMENT_OF_TYPE = {
-    "health_commission": "health",
-    "public_security": "police",
-    "transport": "transport",
-    "market_regulation": "market",
-    "civil_affairs": "civil_affairs",
-    "emergency_management": "emergency",
-    "publicity": "propaganda",
-}
 
 
+# An officer whose organisation is no known department gets this "department": no alarm
+# carries it, so they see none (rather than every department's).
 def messages_for(
     *,
     actor: Actor,
@@ -163,21 +155,25 @@ def evidence_of(*, actor: Actor, alarm: HotspotAlarm) -> list[Message]:
     return list(rows)
 
 
-def departments_of(actor: Actor) -> list[str]:
-    """The department codes of the actor's organisations (for their alarm inbox); empty for
-    the command centre and analysts, who see every department's alarms."""
+def departments_of(actor: Actor) -> list[str] | None:
+    """The department codes of the actor's organisations (for their alarm inbox); None for
+    the command centre and area-wide roles (analysts, commanders), who see every department's
+    alarms. Never fails open: an organisation of no known department adds nothing."""
     from crisisgov.directory.facade import organisation_info
+    from crisisgov.opinion.tickets.departments import COMMAND_CENTRE_TYPE, department_of_type
 
     codes = []
     for scope in actor.scopes_for(P):
         if scope.organisation_id is None:
-            return []
+            return None  # an area-wide role: every department of their areas
         info = organisation_info(scope.organisation_id)
-        code = DEPARTMENT_OF_TYPE.get(getattr(info, "department_type", "") or "")
-        if code is None:
-            return []  # the command centre, or a department without a dataset code
-        codes.append(code)
-    return codes
+        kind = getattr(info, "department_type", "") or ""
+        if kind == COMMAND_CENTRE_TYPE:
+            return None
+        code = department_of_type(kind)
+        if code:
+            codes.append(code)
+    return sorted(set(codes))
 
 
 def topic_label(topic: Topic | None, language: str) -> str:

@@ -53,20 +53,81 @@ def source_create(*, actor: Actor, name: str, channel: str, area_id: int) -> tup
     return source, secret
 
 
+def _source_managed(actor: Actor, name: str) -> Source:
+    """A source of the actor's import areas, locked (NotFound for any other)."""
+    source = (
+        Source.objects.for_actor(actor, OpinionPermission.IMPORT_MESSAGES)
+        .select_for_update()
+        .filter(name=(name or "").strip())
+        .first()
+    )
+    if source is None:
+        raise NotFound("no such source", field="name")
+    return source
+
+
+def source_rotate_secret(*, actor: Actor, name: str) -> tuple[Source, str]:
+    """A partner platform's new signing secret (shown once); the old one stops working at
+    once. Audited (never the secret)."""
+    with transaction.atomic():
+        source = _source_managed(actor, name)
+        if source.channel != Channel.WEBHOOK:
+            raise DomainError("only a partner platform (webhook) has a secret", field="name")
+        if not source.active:
+            raise Conflict("the source is deactivated", field="name")
+        secret = secrets.token_urlsafe(32)
+        source.webhook_secret = secret
+        source.save(update_fields=["webhook_secret"])
+        audit_record(
+            actor=actor,
+            action="opinion.source_secret_rotated",
+            permission=OpinionPermission.IMPORT_MESSAGES,
+            target_type="opinion.source",
+            target_id=source.pk,
+            area_path=source.area_path,
+            detail={"name": source.name},
+        )
+    return source, secret
+
+
+def source_deactivate(*, actor: Actor, name: str, reason: str = "") -> Source:
+    """Stop a source: its deliveries are refused (401, like a wrong secret) and its secret is
+    wiped; its messages stay. Idempotent. Audited."""
+    with transaction.atomic():
+        source = _source_managed(actor, name)
+        if not source.active:
+            return source
+        source.active = False
+        source.webhook_secret = ""
+        source.save(update_fields=["active", "webhook_secret"])
+        audit_record(
+            actor=actor,
+            action="opinion.source_deactivated",
+            permission=OpinionPermission.IMPORT_MESSAGES,
+            target_type="opinion.source",
+            target_id=source.pk,
+            area_path=source.area_path,
+            detail={"name": source.name, "reason": (reason or "").strip()[:200]},
+        )
+    return source
+
+
 def message_whole_read(*, actor: Actor, message_id: int, purpose: str) -> str:
-    """The message's whole text (personal data not redacted), for the department handling
-    it (opinion.handle_tickets in the message's area). Every read is audited; the tickets
-    sub-app narrows it further to the ticket's assigned desk."""
+    """The message's whole text (personal data not redacted), for the handler of its ticket
+    only (the tickets sub-app's `is_handler`: the assigned department's officers, or those it
+    was escalated to). Anyone else, and every message without a ticket, gets NotFound: the
+    answer about a message that does not exist. Every read is audited."""
+    from crisisgov.opinion.tickets.models import Ticket
+    from crisisgov.opinion.tickets.services import is_handler
+
     purpose = (purpose or "").strip()
     if not purpose:
         raise DomainError("say why you read the whole text", field="purpose")
-    message = (
-        Message.objects.for_actor(actor, OpinionPermission.HANDLE_TICKETS)
-        .filter(pk=message_id)
-        .first()
-    )
-    if message is None:
+    tickets = Ticket.objects.select_related("message", "escalated_to")
+    ticket = tickets.filter(message_id=message_id).first()
+    if ticket is None or not is_handler(actor, ticket):
         raise NotFound("no such message", field="message_id")
+    message = ticket.message
     with transaction.atomic():
         audit_record(
             actor=actor,

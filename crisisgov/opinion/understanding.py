@@ -29,8 +29,11 @@ near_duplicate = text.near_duplicate
 
 
 def bands(fingerprint: int) -> list[tuple[int, int]]:
-    """(band number, value) of the fingerprint's NEAR_DUPLICATE_DISTANCE + 1 bands, cut as
-    analysis/text.py's NearDuplicateIndex cuts them (see models.FingerprintBand)."""
+    """(band number, value) of the fingerprint's NEAR_DUPLICATE_DISTANCE + 1 bands of about
+    64 / (d + 1) bits each, for models.FingerprintBand: two fingerprints within distance d
+    agree exactly on at least one band (pigeonhole), so candidates are found by equality
+    lookups. (analysis/text.py's in-memory NearDuplicateIndex cuts three wider bands and
+    probes their neighbours instead; the two cuts are not interchangeable.)"""
     count = NEAR_DUPLICATE_DISTANCE + 1
     edges = [round(64 * i / count) for i in range(count + 1)]
     unsigned = fingerprint & ((1 << 64) - 1)
@@ -51,6 +54,25 @@ def places_in_text(message: str, gazetteer: text.Gazetteer) -> list[int]:
 
 def embedder() -> embeddings.Embedder:
     return embeddings.embedder()  # one per kind and process (CRISISGOV_OPINION_EMBEDDER)
+
+
+def embedder_name() -> str:
+    return embedder().name
+
+
+def topic_threshold() -> float:
+    """The topic threshold of the embedder in use (analysis/topics.py, per embedder)."""
+    return topics.threshold_for(embedder().name)
+
+
+def vector_to_bytes(vector: np.ndarray) -> bytes:
+    """A stored embedding: float16 (half the bytes; cosine similarity barely moves)."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def vector_from_bytes(data: bytes | memoryview) -> np.ndarray:
+    """A stored embedding back as float32."""
+    return np.frombuffer(bytes(data), dtype=np.float16).astype(np.float32)
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:

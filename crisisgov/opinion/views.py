@@ -4,14 +4,10 @@ CSV import page. Texts shown are always the redacted ones."""
 
 from __future__ import annotations
 
-import importlib
-import logging
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -19,19 +15,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crisisgov.geo.facade import Level, area_geometries, areas_at_level
-from crisisgov.kernel.errors import DomainError
+from crisisgov.kernel.errors import DomainError, TooManyAttempts
 from crisisgov.kernel.http import actor_of, not_found_as_404
 from crisisgov.opinion import alarms, imports, selectors
-from crisisgov.opinion.api import post_allowed
+from crisisgov.opinion.api import post_allow
 from crisisgov.opinion.intake import MAX_TEXT, message_receive
 from crisisgov.opinion.models import AlarmState, Channel, Source
 from crisisgov.opinion.permissions import OpinionPermission
+from crisisgov.opinion.rumors import board as rumors_board
+from crisisgov.opinion.tickets import board as tickets_board
 
-logger = logging.getLogger(__name__)
 P = OpinionPermission.VIEW_BOARD
-PANELS = (  # the sub-apps' board panels: (template, module with board_panel(actor))
-    ("opinion_rumors/_board_panel.html", "crisisgov.opinion.rumors.board"),
-    ("opinion_tickets/_board_panel.html", "crisisgov.opinion.tickets.board"),
+PANELS = (  # the sub-apps' board panels: (template, board_panel(actor) giving its context)
+    ("opinion_rumors/_board_panel.html", rumors_board.board_panel),
+    ("opinion_tickets/_board_panel.html", tickets_board.board_panel),
 )
 
 
@@ -73,11 +70,8 @@ def say(request: HttpRequest) -> HttpResponse:
                 "message": _("Choose a district from the list."),
             }
             status = 422
-        elif not post_allowed(request):
-            context["error"] = {
-                "field": "",
-                "message": _("Too many messages from here: wait a few minutes."),
-            }
+        elif (throttled := _throttled(request)) is not None:
+            context["error"] = {"field": "", "message": throttled}
             status = 429
         else:
             try:
@@ -89,6 +83,15 @@ def say(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("opinion:say") + f"?thanks={received.message.pk}")
     context["thanks"] = request.GET.get("thanks", "").isdigit()
     return render(request, "opinion/say.html", context, status=status)
+
+
+def _throttled(request: HttpRequest) -> str | None:
+    """The page's message when the caller is over the posting limit (the API's limiter)."""
+    try:
+        post_allow(request)
+    except TooManyAttempts:
+        return _("Too many messages from here: wait a few minutes.")
+    return None
 
 
 def _error_text(exc: DomainError) -> str:
@@ -164,21 +167,11 @@ def _alarm_row(alarm, language: str) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _panels(request: HttpRequest, actor) -> list[str]:  # type: ignore[no-untyped-def]
-    """The sub-apps' panels that exist, rendered: their template with the context their
-    `board_panel(actor)` gives (a failing panel is left out, not the board)."""
-    panels = []
-    for template, module_name in PANELS:
-        try:
-            get_template(template)
-            module = importlib.import_module(module_name)
-        except (TemplateDoesNotExist, ImportError):
-            continue
-        try:
-            context = module.board_panel(actor) or {}
-            panels.append(render_to_string(template, context, request=request))
-        except Exception:  # one panel's failure must not take the board down
-            logger.exception("board panel %s failed", module_name)
-    return panels
+    """The sub-apps' panels (the rumor queue, tickets by department), rendered."""
+    return [
+        render_to_string(template, board_panel(actor), request=request)
+        for template, board_panel in PANELS
+    ]
 
 
 @require_GET
@@ -217,7 +210,7 @@ def alarm_inbox(request: HttpRequest) -> HttpResponse:
     actor = _viewer(request)
     departments = selectors.departments_of(actor)
     rows = selectors.alarms_for(actor=actor)
-    if departments:
+    if departments is not None:  # a department's staff: its own alarms only
         rows = rows.filter(department__in=departments)
     language = _language()
     return render(
@@ -287,7 +280,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error, status = exc, 422 if exc.status_code != 404 else 404
     sources = Source.objects.for_actor(actor, OpinionPermission.IMPORT_MESSAGES).filter(
-        channel=Channel.SOCIAL
+        channel=Channel.SOCIAL, active=True
     )
     return render(
         request,

@@ -25,12 +25,12 @@ import numpy as np
 
 from crisisgov.opinion.dataset import load
 
-from . import matching
+from . import matching, pii_samples
 from .embeddings import Embedder, embedder
 from .matching import KnowledgeEntry, Match, RumorIndex
 from .routing import DepartmentRouter
 from .sentiment import SentimentModel
-from .text import language_of, normalise
+from .text import decoys_masked, language_of, normalise, redaction_recall
 
 IN_LANGUAGE_KINDS = ("colloquial_zh", "colloquial_en", "noisy", "noisy_en")
 # A cross-language paraphrase is matched against the statements of the other language only.
@@ -90,6 +90,16 @@ def rumor_accuracy(model: Embedder, rumors: Sequence[Any] | None = None) -> dict
         (cross if kind in CROSS_LANGUAGE_KINDS else in_language).append((accuracy, len(gold)))
     figures["top1_in_language"] = _weighted(in_language)
     figures["top1_cross_language"] = _weighted(cross)
+    # The latest 30% of the rumors alone: choices of the matching method were measured on the
+    # earliest 70%, so this share is the one no choice has seen.
+    latest = rumors[round(len(rumors) * TRAIN_FRACTION) :]
+    held_out = []
+    for kind, language in CROSS_LANGUAGE_KINDS.items():
+        texts = [text for r in latest for k, text in r.paraphrases if k == kind]
+        gold = [r.id for r in latest for k, _ in r.paraphrases if k == kind]
+        index = RumorIndex(kb, model, threshold=-1.0, languages=[language])
+        held_out.append((_top1(index, texts, gold), len(gold)))
+    figures["top1_cross_language_latest_30pct"] = _weighted(held_out)
     debunk_texts = [text for r in rumors for _, text in r.debunks]
     figures["top1_debunks"] = _top1(full, debunk_texts, [r.id for r in rumors for _ in r.debunks])
     return figures
@@ -149,7 +159,7 @@ def choose_threshold(
     found: Sequence[str],
     scores: np.ndarray,
     gold: Sequence[str | None],
-    max_false_match_rate: float = 0.05,
+    max_false_match_rate: float = 0.04,  # a margin under the 5% ceiling (matching.py)
 ) -> float:
     """The threshold with the best F1 on these (tuning) posts among those that match at most
     `max_false_match_rate` of the distractors."""
@@ -175,7 +185,7 @@ def rumor_detection(
 
     Positives are the paraphrases (posts spreading a rumor), negatives the distractors; a
     match to the wrong rumor counts against precision. The knowledge base holds every rumor.
-    The threshold with the best F1 among those matching at most 5% of the distractors, on the
+    The threshold with the best F1 among those matching at most 4% of the distractors, on the
     earliest 70% of rumors and distractors, is reported as `tuned_threshold`; the figures are
     for the latest 30%, at `threshold` (default: the fixed one in matching.MATCH_THRESHOLDS,
     or the tuned one when `lexical_weight` is not the default's). `debunks_matched` is the share
@@ -325,6 +335,53 @@ def routing_scores(
             np.mean([rules.get(t.category) == t.department for t in test])
         )
     return figures
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+
+def _redaction_figures(samples: Sequence[Any]) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for kind, score in redaction_recall(samples).items():
+        if score.gold:
+            figures[f"{kind}_recall"] = score.recall
+        if score.predicted:
+            figures[f"{kind}_precision"] = score.precision
+        figures[f"{kind}_gold_predicted"] = f"{score.gold}/{score.predicted}"
+    return figures
+
+
+def pii_scores(tickets: Sequence[Any] | None = None) -> dict[str, Any]:
+    """Redaction recall and precision per kind on the tickets' gold spans ("pii"), as the
+    pipeline redacts them (after `normalise`), and how many of their look-alikes ("not_pii":
+    dates, order numbers, ...) got masked. "id_suspect" is an ID-shaped number with a wrong
+    check digit: masked on purpose (a mistyped ID is still someone's ID), so the dataset's
+    invalid_id_number decoys are expected among the masked."""
+    tickets = load.tickets() if tickets is None else tickets
+    rows = [
+        {
+            "text": normalise(t.text),
+            "pii": [{"kind": s.kind, "text": normalise(s.text)} for s in t.pii],
+            "not_pii": [{"kind": s.kind, "text": normalise(s.text)} for s in t.not_pii],
+        }
+        for t in tickets
+    ]
+    figures = _redaction_figures(rows)
+    for kind, (masked, total) in decoys_masked(rows).items():
+        figures[f"decoy_{kind}_masked"] = f"{masked}/{total}"
+    return figures
+
+
+def pii_sample_scores(count: int = 2400, seed: int = 6) -> dict[str, Any]:
+    """The same on the seeded synthetic corpus of pii_samples (many writings of each kind)."""
+    return _redaction_figures(pii_samples.samples(count=count, seed=seed))
+
+
+def burst_scores() -> dict[str, Any]:
+    """Hot-spot detection on the generated streams (bursts.burst_evaluation), flattened."""
+    from .bursts import burst_evaluation
+
+    return {k: v for k, v in burst_evaluation().items() if k not in ("per_seed", "seeds")}
 
 
 # --- throughput --------------------------------------------------------------------------------
@@ -477,6 +534,42 @@ def pipeline_throughput(
     }
 
 
+_SHARED_SETUP: PipelineSetup | None = None  # handed to forked workers (copy-on-write)
+
+
+def _worker_throughput(number: int, start_at: float, messages: int, rate: float) -> dict:
+    time.sleep(max(0.0, start_at - time.time()))  # every worker starts the stream together
+    return pipeline_throughput(setup=_SHARED_SETUP, messages=messages, rate=rate, seed=100 + number)
+
+
+def pipeline_throughput_workers(
+    workers: int = 2, messages: int = 3_000, rate: float = 500.0, setup: PipelineSetup | None = None
+) -> dict[str, float]:
+    """The same measurement with one analysis process per core, as deployed (`crisisgov
+    worker` processes): each takes its share of the stream, at its share of the arrival
+    rate. Throughput is the sum of the workers' (they run at once); latency is the worse of
+    their p95s. Fork: the model and the 10,000-rumor index are built once and shared."""
+    import multiprocessing
+
+    global _SHARED_SETUP
+    _SHARED_SETUP = setup or pipeline_setup()
+    start_at = time.time() + 5.0  # after every worker has forked and warmed up
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        shares = pool.starmap(
+            _worker_throughput,
+            [(n, start_at, messages // workers, rate / workers) for n in range(workers)],
+        )
+    return {
+        "workers": workers,
+        "messages_per_second": sum(s["messages_per_second"] for s in shares),
+        "cpu_ms_per_message": float(np.mean([s["cpu_ms_per_message"] for s in shares])),
+        "p95_latency_ms": max(s["p95_latency_ms"] for s in shares),
+        "p50_latency_ms": max(s["p50_latency_ms"] for s in shares),
+        "arrival_rate": rate,
+        "kb_rumors": shares[0]["kb_rumors"],
+    }
+
+
 # --- everything --------------------------------------------------------------------------------
 
 TARGETS = {
@@ -484,17 +577,38 @@ TARGETS = {
     "rumors.top1_cross_language": 0.85,
     "detection.f1": 0.85,
     "detection.false_match_rate_distractors": 0.05,  # at most
+    "pii_tickets.phone_recall": 0.99,
+    "pii_tickets.id_number_recall": 0.99,
+    "pii_samples.phone_recall": 0.99,
+    "pii_samples.id_number_recall": 0.99,
+    "bursts.recall": 0.90,
+    "bursts.median_delay_bins": 2,  # at most
+    "bursts.false_alarms_per_topic_week": 1.0,  # at most
+    "bursts.min_lead_over_naive_hours": 1.0,
     "routing.top1": 0.85,
     "routing.top3": 0.97,
     "throughput.messages_per_second": 500.0,
     "throughput.p95_latency_ms": 200.0,  # at most
+    "throughput_2_workers.messages_per_second": 500.0,
+    "throughput_2_workers.p95_latency_ms": 200.0,  # at most
 }
-AT_MOST = {"detection.false_match_rate_distractors", "throughput.p95_latency_ms"}
+AT_MOST = {
+    "bursts.median_delay_bins",
+    "bursts.false_alarms_per_topic_week",
+    "detection.false_match_rate_distractors",
+    "throughput.p95_latency_ms",
+    "throughput_2_workers.p95_latency_ms",
+}
 
 
-def evaluate(model: Embedder | None = None, throughput: bool = True) -> dict[str, dict[str, Any]]:
+def evaluate(
+    model: Embedder | None = None, throughput: bool = True, bursts: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Every figure. The hot-spot evaluation takes about 8 s, the throughput about a minute."""
     model = model or embedder()
     figures = {
+        "pii_tickets": pii_scores(),
+        "pii_samples": pii_sample_scores(),
         "rumors": rumor_accuracy(model),
         "detection": rumor_detection(model),
         "detection_embedding_only": rumor_detection(model, lexical_weight=0.0),
@@ -503,8 +617,12 @@ def evaluate(model: Embedder | None = None, throughput: bool = True) -> dict[str
         "routing": routing_scores(model),
         "routing_text_only": routing_scores(model, use_rules=False),
     }
+    if bursts:
+        figures["bursts"] = burst_scores()
     if throughput:
-        figures["throughput"] = pipeline_throughput(model)
+        setup = pipeline_setup(model)
+        figures["throughput"] = pipeline_throughput(model, setup=setup)
+        figures["throughput_2_workers"] = pipeline_throughput_workers(2, setup=setup)
     return figures
 
 
@@ -524,5 +642,14 @@ def report(figures: dict[str, dict[str, Any]]) -> str:
 
 
 if __name__ == "__main__":
-    kind = sys.argv[1] if len(sys.argv) > 1 else None
-    print(report(evaluate(embedder(kind), throughput="--no-throughput" not in sys.argv)))
+    flags = {"--no-throughput", "--no-bursts"}
+    kind = next((a for a in sys.argv[1:] if a not in flags), None)
+    print(
+        report(
+            evaluate(
+                embedder(kind),
+                throughput="--no-throughput" not in sys.argv,
+                bursts="--no-bursts" not in sys.argv,
+            )
+        )
+    )

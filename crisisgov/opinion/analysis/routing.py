@@ -30,7 +30,9 @@ class Suggestion:
 
 
 class DepartmentRouter:
-    """`rules` maps a hotline category code to its default department (the catalogue)."""
+    """`rules` maps a hotline category code to its default department (the catalogue) while
+    training. The live catalogue may differ (staff point a category elsewhere): `suggest` then
+    takes the current rules, so the hint is the department the catalogue names today."""
 
     # l2 chosen on the last quarter of the training tickets (1e-4: 0.82 top-1 from the text
     # alone, against 0.71 at 1e-3): twelve classes need the weights to grow.
@@ -39,10 +41,16 @@ class DepartmentRouter:
         self.rule_departments = sorted(set(self.rules.values()))
         self.classifier = LinearClassifier(l2=l2)
 
-    def _features(self, vectors: np.ndarray, categories: Sequence[str | None] | None):
+    def _features(
+        self,
+        vectors: np.ndarray,
+        categories: Sequence[str | None] | None,
+        rules: Mapping[str, str] | None = None,
+    ):
         vectors = np.asarray(vectors, dtype=np.float32)
         if not self.rules:
             return vectors
+        rules = self.rules if rules is None else rules
         if categories is None:
             categories = [None] * len(vectors)
         if len(categories) != len(vectors):
@@ -50,8 +58,8 @@ class DepartmentRouter:
         column = {code: k for k, code in enumerate(self.rule_departments)}
         hint = np.zeros((len(vectors), len(self.rule_departments)), dtype=np.float32)
         for row, category in enumerate(categories):
-            department = self.rules.get(category) if category else None
-            if department is not None:
+            department = rules.get(category) if category else None
+            if department in column:  # a department never hinted in training has no weight
                 hint[row, column[department]] = 1.0
         return np.hstack([vectors, hint])
 
@@ -69,9 +77,12 @@ class DepartmentRouter:
         vectors: np.ndarray,
         categories: Sequence[str | None] | None = None,
         k: int = TOP_K,
+        rules: Mapping[str, str] | None = None,
     ) -> list[list[Suggestion]]:
-        """The `k` most likely departments per ticket, most likely first."""
-        probabilities = self.classifier.predict_proba(self._features(vectors, categories))
+        """The `k` most likely departments per ticket, most likely first. `rules`: the
+        catalogue's category -> department now (None: the rules the router was trained with)."""
+        features = self._features(vectors, categories, rules)
+        probabilities = self.classifier.predict_proba(features)
         # stable sort on the negated probabilities: ties keep the alphabetical class order
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
         classes = self.classifier.classes

@@ -181,6 +181,12 @@ _LANDLINE = re.compile(
     rf"(?<![0-9])(?:(?:(?:\+|00)86{_SEP}(?:\(0\){_SEP})?\(?[1-9][0-9]{{1,2}}\)?)|\(0[1-9][0-9]{{1,2}}\)|"
     rf"0[1-9][0-9]{{1,2}}){_SEP}[2-9][0-9]{{2,3}}{_SEP}[0-9]{{4}}(?![0-9])"
 )
+# A mobile number grouped 3-4-4 by a slash, underscore, comma or dot (the same one twice):
+# "138/1234/5678", "138_1234_5678", "138，1234，5678". Only in that grouping: thousands
+# separators group by three and dates by two, so neither is taken for a phone number.
+_MOBILE_GROUPED = re.compile(
+    r"(?<![0-9])(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9]\s?([/_,.])\s?[0-9]{4}\s?\1\s?[0-9]{4}(?![0-9])"
+)
 # Bank cards: 15 to 19 digits passing the Luhn check, and either UnionPay's 62 or a word saying
 # it is a card just before (one order number in ten passes Luhn by chance).
 _CARD = re.compile(rf"(?<![0-9])[3-6](?:{_SEP}{_D}){{14,18}}(?![0-9])")
@@ -301,7 +307,7 @@ def _find(folded: str) -> list[tuple[str, int, int]]:
         )
         if cued and _luhn_valid(digits):
             found.append(("bank_card", m.start(), m.end()))
-    for pattern in (_MOBILE, _LANDLINE):
+    for pattern in (_MOBILE, _MOBILE_GROUPED, _LANDLINE):
         found += [("phone", m.start(), m.end()) for m in pattern.finditer(folded)]
     found += [("phone", m.start(1), m.end(1)) for m in _CUE_LOCAL.finditer(folded)]
     numerals = folded.translate(_NUMERAL_TABLE)

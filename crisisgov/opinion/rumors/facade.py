@@ -46,3 +46,24 @@ def rumor_flag_of(*, actor: Actor, message_id: int) -> RumorFlag | None:
         source_url=clar.source_url if clar else "",
         published_at=clar.published_at if clar else None,
     )
+
+
+def rumor_owners_of(message_ids: list[int]) -> dict[str, int]:
+    """{owner department: how many of these messages spread it} over the known (confirmed)
+    rumors the messages spread; debunking messages are not counted. For the hot-spot alarms:
+    a burst of a known rumor goes to the department that owns its clarification."""
+    from django.db.models import Count
+
+    from crisisgov.opinion.rumors.models import RumorMatch, RumorState, Stance
+
+    rows = (
+        RumorMatch.objects.filter(
+            message_id__in=list(message_ids),
+            stance=Stance.SPREADS,
+            rumor__state=RumorState.CONFIRMED,
+        )
+        .exclude(rumor__department="")
+        .values("rumor__department")
+        .annotate(n=Count("id"))
+    )
+    return {row["rumor__department"]: row["n"] for row in rows}

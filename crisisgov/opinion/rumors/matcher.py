@@ -8,7 +8,6 @@ ran), so every web and worker process matches against the same rumors without a 
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 from crisisgov.opinion.analysis import matching
 from crisisgov.opinion.analysis.embeddings import Embedder, embedder
 from crisisgov.opinion.analysis.text import near_duplicate, simhash
+from crisisgov.opinion.understanding import vector_from_bytes, vector_to_bytes
 
 # Words of people passing a claim on ("I heard", "forward this"): an unmatched message with one
 # is a candidate rumor for the fact-checkers; ordinary complaints and questions are not.
@@ -48,14 +48,11 @@ def encode(texts: list[str]) -> np.ndarray:
     return np.asarray(model.encode(texts), dtype=np.float32)
 
 
-def to_bytes(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype=np.float16).tobytes()
+to_bytes = vector_to_bytes  # stored embeddings: one adapter, the core's
 
 
 def from_bytes(data: bytes | memoryview | None) -> np.ndarray | None:
-    if not data:
-        return None
-    return np.frombuffer(bytes(data), dtype=np.float16).astype(np.float32)
+    return vector_from_bytes(data) if data else None
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ class Index:
             self.fresh.append((rumor_id, lang, vector))
         filled = [r for r in rows if r is not None]  # every row is filled by now
         matrix = np.vstack(filled) if filled else np.zeros((0, self.dim), dtype=np.float32)
-        vectors: dict[str, Any] = {_vectors_keyword(): matrix}
+        vectors: dict[str, Any] = {"claim_vectors": matrix}
         self.index = matching.RumorIndex(entries, model, **vectors)
 
     def vector_of(self, text: str, stored: np.ndarray | None) -> np.ndarray:
@@ -124,13 +121,6 @@ class Index:
         if found is None:
             return None
         return Found(int(found.rumor_id), found.score, found.statement, found.stance)
-
-
-def _vectors_keyword() -> str:
-    """RumorIndex's keyword for precomputed claim vectors (named "statement_vectors" in its
-    first version)."""
-    parameters = inspect.signature(matching.RumorIndex.__init__).parameters
-    return "claim_vectors" if "claim_vectors" in parameters else "statement_vectors"
 
 
 _lock = threading.Lock()

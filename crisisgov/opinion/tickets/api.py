@@ -12,9 +12,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from crisisgov.kernel.errors import NotFound
 from crisisgov.kernel.http import actor_of
-from crisisgov.kernel.pii_logging import redact
 from crisisgov.kernel.schemas import Id, PathId, StrictInput, text
 from crisisgov.opinion.tickets import catalogue, selectors, services
+from crisisgov.opinion.tickets.masking import masked
 from crisisgov.opinion.tickets.models import Category, Ticket, TimeLimitClass
 
 router = Router()
@@ -41,7 +41,7 @@ class TicketOut(Schema):
     urgency: str
     area_path: str
     category: str | None
-    text: str  # redacted: phone and ID numbers masked
+    text: str  # redacted: phones, ID numbers, addresses, emails masked
     department: str | None
     department_name_zh: str | None
     department_name_en: str | None
@@ -69,7 +69,7 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_answer(obj: Ticket) -> str:
-        return redact(obj.answer)  # the whole answer: the handler's page, the caller's link
+        return masked(obj.answer)  # the whole answer: the handler's page, the caller's link
 
     @staticmethod
     def resolve_department(obj: Ticket) -> str | None:

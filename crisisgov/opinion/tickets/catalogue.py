@@ -17,6 +17,7 @@ from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import DomainError, NotFound, PermissionDenied
 from crisisgov.opinion.dataset import load as dataset
 from crisisgov.opinion.permissions import OpinionPermission
+from crisisgov.opinion.tickets.departments import department_type
 from crisisgov.opinion.tickets.models import AreaLevel, Category, Department, TimeLimitClass
 
 # Default classes: (code, name zh, name en, hours to resolve, to respond, remind before).
@@ -28,22 +29,6 @@ DEFAULT_TIME_LIMITS = (
 )
 LEVEL_OF = {AreaLevel.CITY: Level.CITY, AreaLevel.DISTRICT: Level.DISTRICT,
             AreaLevel.STREET: Level.STREET}  # fmt: skip
-# The directory's department types for the dataset's codes. Codes without a type of their own
-# in the directory (housing, water, power, education, environment) use the code itself.
-DEPARTMENT_TYPES = {
-    "health": "health_commission",
-    "police": "public_security",
-    "transport": "transport",
-    "market": "market_regulation",
-    "civil_affairs": "civil_affairs",
-    "emergency": "emergency_management",
-    "propaganda": "publicity",
-    "housing": "housing",
-    "water": "water",
-    "power": "power",
-    "education": "education",
-    "environment": "environment",
-}
 M = OpinionPermission.MANAGE_CATALOGUE
 
 
@@ -176,7 +161,7 @@ def department_desk(*, code: str, area_path: str) -> Department:
     if org is None:
         name_zh, name_en = names[code]
         organisations_bulk_insert(
-            [_OrganisationRow(DEPARTMENT_TYPES.get(code, code), area.name_zh + name_zh,
+            [_OrganisationRow(department_type(code), area.name_zh + name_zh,
                               f"{area.name_en} {name_en}", area.code)],
             areas={area.code: AreaRef(area.id, area.path)},
         )  # fmt: skip
@@ -191,7 +176,7 @@ def department_desk(*, code: str, area_path: str) -> Department:
 
 
 def _organisation_at(code: str, area_path: str):  # type: ignore[no-untyped-def]
-    kind = DEPARTMENT_TYPES.get(code, code)
+    kind = department_type(code)
     found = organisations_of(kind="department", department_type=kind, under_path=area_path)
     return next((o for o in found if o.area_path == area_path), None)
 

@@ -134,7 +134,8 @@ class Ticket(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # before the resolve deadline
+    response_reminded_at = models.DateTimeField(null=True, blank=True)  # before the response's
     breached_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     # The same department one area level up (null at the city: the command centre alone).
@@ -148,6 +149,10 @@ class Ticket(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Retention: set when the department answers (the day + CRISISGOV_OPINION_RETENTION_DAYS);
+    # the sweep then deletes the ticket, its events and the caller's data, which releases the
+    # message (PROTECT) to the core's retention sweep. An open ticket has none: kept till done.
+    keep_until = models.DateField(null=True, blank=True)
 
     objects = ScopedManager()
     scope_area_path_field = "area_path"
@@ -156,6 +161,7 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
+            models.Index(fields=["keep_until"], name="opinion_ticket_retention"),
             models.Index(fields=["state", "resolve_due"], name="opinion_ticket_clock"),
             models.Index(fields=["organisation_id", "state"], name="opinion_ticket_desk"),
             models.Index(fields=["area_path", "received_at"], name="opinion_ticket_area"),

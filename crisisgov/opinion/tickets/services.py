@@ -27,14 +27,14 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from crisisgov.geo.facade import Level, area_for_actor
 from crisisgov.kernel.actor import ANONYMOUS, SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied
 from crisisgov.kernel.outbox import outbox_publish
-from crisisgov.kernel.pii_logging import redact
-from crisisgov.opinion.intake import message_receive
+from crisisgov.opinion.intake import message_receive, retention_days
 from crisisgov.opinion.models import Channel, Message
 from crisisgov.opinion.permissions import OpinionPermission
 from crisisgov.opinion.tickets import clock
@@ -45,6 +45,7 @@ from crisisgov.opinion.tickets.catalogue import (
     desk_parent,
     desk_path,
 )
+from crisisgov.opinion.tickets.masking import masked
 from crisisgov.opinion.tickets.models import (
     OPEN_STATES,
     Category,
@@ -55,6 +56,7 @@ from crisisgov.opinion.tickets.models import (
     Urgency,
 )
 from crisisgov.opinion.tickets.routing import routing_suggest
+from crisisgov.opinion.understanding import vector_from_bytes
 
 P = OpinionPermission
 MAX_TEXT = 5000
@@ -155,7 +157,7 @@ def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise DomainError("give a reason (a few words at least)", field="reason")
-    return redact(reason[:1000])  # reasons are shown to everyone who sees the ticket
+    return masked(reason[:1000])  # reasons are shown to everyone who sees the ticket
 
 
 # --- taking a call --------------------------------------------------------------------------
@@ -172,7 +174,7 @@ def _message_store(*, text: str, area_code: str, at: dt.datetime) -> Message:
 def _embedding(message: Message) -> np.ndarray | None:
     if not message.embedding:
         return None
-    return np.frombuffer(message.embedding, dtype=np.float16).astype(np.float32)
+    return vector_from_bytes(message.embedding)
 
 
 def call_register(
@@ -299,7 +301,7 @@ def ticket_accept(*, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
         ticket.state, ticket.responded_at = TicketState.ACCEPTED, clock.now()
         _mark_if_late(ticket, actor)
         ticket.save()
-        _event(ticket, actor, "accepted", reason=redact((note or "").strip()[:1000]))
+        _event(ticket, actor, "accepted", reason=masked((note or "").strip()[:1000]))
         _audit(actor, ticket, "opinion.ticket_accepted", P.HANDLE_TICKETS)
     return ticket
 
@@ -342,6 +344,7 @@ def ticket_resolve(*, actor: Actor, ticket_id: int, answer: str) -> Ticket:
         now = clock.now()
         ticket.responded_at = ticket.responded_at or now
         ticket.state, ticket.resolved_at, ticket.answer = TicketState.RESOLVED, now, answer[:5000]
+        ticket.keep_until = timezone.localdate(now) + dt.timedelta(days=retention_days())
         _mark_if_late(ticket, actor)
         _rating_token(ticket)
         ticket.save()
@@ -404,19 +407,39 @@ def ticket_read_whole(*, actor: Actor, ticket_id: int) -> WholeTicket:
 # --- the clock ------------------------------------------------------------------------------
 
 
+def response_reminder_at(ticket: Ticket, limit: TimeLimitClass) -> dt.datetime | None:
+    """When the reminder before the first-response deadline goes out: `reminder_before_hours`
+    before it, if the class allows one, i.e. that moment comes after the ticket reached the
+    department (a reminder at the moment of dispatch would tell the desk nothing)."""
+    if ticket.response_due is None or limit.reminder_before_hours <= 0:
+        return None
+    moment = ticket.response_due - dt.timedelta(hours=limit.reminder_before_hours)
+    return moment if moment > (ticket.assigned_at or ticket.received_at) else None
+
+
 def tickets_sweep_clock(*, now: dt.datetime | None = None) -> int:
-    """Reminders before the resolve deadline, breaches after either deadline, escalation after
-    the resolve deadline. Returns how many steps were taken (0 when nothing was due)."""
+    """Reminders before the first-response and the resolve deadlines, breaches after either
+    deadline, escalation after the resolve deadline. Returns how many steps were taken (0 when
+    nothing was due)."""
     now = now or clock.now()
     done = 0
     in_hand = Ticket.objects.filter(state__in=(TicketState.ASSIGNED, TicketState.ACCEPTED))
     # Only tickets within the longest reminder window of their deadline are looked at: the
     # worker runs this every round, so it must not walk every open ticket.
     limits = {limit.code: limit for limit in TimeLimitClass.objects.all()}
-    widest = max((limit.reminder_before_hours for limit in limits.values()), default=0.0)
+    widest = dt.timedelta(
+        hours=max((limit.reminder_before_hours for limit in limits.values()), default=0.0)
+    )
+    awaiting_response = in_hand.filter(
+        state=TicketState.ASSIGNED, response_reminded_at__isnull=True, response_due__gt=now,
+        response_due__lte=now + widest,
+    ).select_related("category__time_limit")  # fmt: skip
+    for ticket in awaiting_response:
+        moment = response_reminder_at(ticket, time_limit_for(ticket, limits))
+        if moment is not None and now >= moment:
+            done += _step(ticket.pk, now, _remind_response)
     near = in_hand.filter(
-        reminded_at__isnull=True, resolve_due__gt=now,
-        resolve_due__lte=now + dt.timedelta(hours=widest),
+        reminded_at__isnull=True, resolve_due__gt=now, resolve_due__lte=now + widest,
     ).select_related("category__time_limit")  # fmt: skip
     for ticket in near:
         limit = time_limit_for(ticket, limits)
@@ -447,11 +470,25 @@ def _remind(ticket: Ticket, now: dt.datetime) -> int:
         return 0
     ticket.reminded_at = now
     ticket.save(update_fields=["reminded_at"])
-    _event(ticket, SYSTEM, "reminded")
+    _event(ticket, SYSTEM, "reminded", reason="resolve")
     outbox_publish(
         topic="opinion.ticket_reminder",
         payload={"ticket_id": ticket.pk, "organisation_id": ticket.organisation_id,
-                 "resolve_due": ticket.resolve_due.isoformat()},
+                 "deadline": "resolve", "resolve_due": ticket.resolve_due.isoformat()},
+    )  # fmt: skip
+    return 1
+
+
+def _remind_response(ticket: Ticket, now: dt.datetime) -> int:
+    if ticket.response_reminded_at is not None or ticket.state != TicketState.ASSIGNED:
+        return 0  # already reminded, or the department has responded meanwhile
+    ticket.response_reminded_at = now
+    ticket.save(update_fields=["response_reminded_at"])
+    _event(ticket, SYSTEM, "reminded", reason="response")
+    outbox_publish(
+        topic="opinion.ticket_reminder",
+        payload={"ticket_id": ticket.pk, "organisation_id": ticket.organisation_id,
+                 "deadline": "response", "response_due": ticket.response_due.isoformat()},
     )  # fmt: skip
     return 1
 
@@ -485,6 +522,38 @@ def _escalate(ticket: Ticket, now: dt.datetime) -> int:
                  "command_centre_id": centre, "area_path": ticket.area_path},
     )  # fmt: skip
     return 1
+
+
+# --- retention ------------------------------------------------------------------------------
+
+EXPIRE_BATCH = 500
+
+
+def tickets_expire(*, today: dt.date | None = None) -> int:
+    """Delete the answered tickets whose retention ended before `today` (the injected clock's
+    day by default): the ticket with the caller's name, phone and the answer, its events. Its
+    message is then no longer protected and goes with the core's retention sweep. Open tickets
+    have no `keep_until` and stay until answered. One audit entry per run that deleted any."""
+    today = today or timezone.localdate(clock.now())
+    done = (TicketState.RESOLVED, TicketState.CLOSED)
+    expired = Ticket.objects.filter(keep_until__lt=today, state__in=done)
+    deleted = 0
+    while ids := list(expired.values_list("pk", flat=True)[:EXPIRE_BATCH]):
+        with transaction.atomic():
+            TicketEvent.objects.filter(ticket_id__in=ids).delete()
+            deleted += (
+                Ticket.objects.filter(pk__in=ids, state__in=done)
+                .delete()[1]
+                .get(Ticket._meta.label, 0)
+            )
+    if deleted:
+        with transaction.atomic():
+            audit_record(
+                actor=SYSTEM, action="opinion.tickets_expired",
+                target_type="opinion_tickets.ticket",
+                detail={"deleted": deleted, "before": str(today)},
+            )  # fmt: skip
+    return deleted
 
 
 def ticket_from_message(*, message_id: int) -> Ticket | None:

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 from crisisgov.geo.facade import Level, areas_at_level, areas_for_paths
 from crisisgov.kernel.errors import DomainError, NotFound
 from crisisgov.kernel.http import actor_of, not_found_as_404
-from crisisgov.kernel.pii_logging import redact
 from crisisgov.opinion.permissions import OpinionPermission
 from crisisgov.opinion.tickets import catalogue, selectors, services
+from crisisgov.opinion.tickets.masking import masked
 from crisisgov.opinion.tickets.models import Category, TicketState, TimeLimitClass
 
 P = OpinionPermission
@@ -158,7 +158,7 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         {
             "ticket": ticket,
             "text": ticket.message.text,
-            "answer": ticket.answer if handler else redact(ticket.answer),
+            "answer": ticket.answer if handler else masked(ticket.answer),
             "whole": whole,
             "handler": handler,
             "in_hand": handler and ticket.state in (TicketState.ASSIGNED, TicketState.ACCEPTED),

@@ -4,6 +4,10 @@
 `crisisgov opinion source-add NAME --channel webhook --area CODE`: register a partner platform
 and print its signing secret (once).
 
+`crisisgov opinion source-rotate NAME`: give a partner platform a new signing secret (printed
+once; the old one stops working). `crisisgov opinion source-deactivate NAME [--reason TEXT]`:
+refuse a partner's (or an export's) deliveries from now on; its messages stay.
+
 `crisisgov opinion evaluate [--embedder use|ngram] [--no-throughput]`: print the measured
 figures of the understanding layer (analysis/evaluation.py) and of the hot-spot detector on
 generated streams with injected bursts (analysis/bursts.py), against the issue's targets.
@@ -23,7 +27,10 @@ from crisisgov.kernel.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Public opinion: import CSV exports, register partners, evaluate, seed the demo."
+    help = (
+        "Public opinion: import CSV exports, register, rotate or deactivate partners, "
+        "evaluate, seed the demo."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -35,6 +42,11 @@ class Command(BaseCommand):
         source.add_argument("name")
         source.add_argument("--channel", choices=["webhook", "social"], default="webhook")
         source.add_argument("--area", required=True, help="area code the source covers")
+        rotate = sub.add_parser("source-rotate", help="give a partner a new signing secret")
+        rotate.add_argument("name")
+        deactivate = sub.add_parser("source-deactivate", help="stop a partner or an export")
+        deactivate.add_argument("name")
+        deactivate.add_argument("--reason", default="")
         evaluate = sub.add_parser("evaluate", help="print the measured figures")
         evaluate.add_argument("--embedder", choices=["use", "ngram"], default=None)
         evaluate.add_argument("--no-throughput", action="store_true")
@@ -82,6 +94,19 @@ class Command(BaseCommand):
             self.stdout.write(f"webhook: POST /api/opinion/webhook/{source.name}")
             self.stdout.write(f"signing secret (shown once): {secret}")
 
+    def _source_rotate(self, *, name: str, **_: Any) -> None:
+        from crisisgov.opinion.services import source_rotate_secret
+
+        source, secret = source_rotate_secret(actor=SYSTEM, name=name)
+        self.stdout.write(f"new signing secret of {source.name} (shown once): {secret}")
+        self.stdout.write("the old secret no longer works")
+
+    def _source_deactivate(self, *, name: str, reason: str, **_: Any) -> None:
+        from crisisgov.opinion.services import source_deactivate
+
+        source = source_deactivate(actor=SYSTEM, name=name, reason=reason)
+        self.stdout.write(f"deactivated {source.name}: its deliveries are refused from now on")
+
     def _evaluate(self, *, embedder: str | None, no_throughput: bool, **_: Any) -> None:
         from crisisgov.opinion.analysis import evaluation
         from crisisgov.opinion.analysis.embeddings import embedder as make_embedder
@@ -89,17 +114,7 @@ class Command(BaseCommand):
         model = make_embedder(embedder)
         self.stdout.write(f"embedder: {model.name}")
         figures = evaluation.evaluate(model, throughput=not no_throughput)
-        self.stdout.write(evaluation.report(figures))
-        try:
-            from crisisgov.opinion.analysis.bursts import burst_evaluation
-        except ImportError:
-            self.stdout.write("bursts: analysis/bursts.py has no burst_evaluation yet")
-            return
-        for name, value in burst_evaluation().items():
-            if name == "per_seed":
-                continue
-            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-            self.stdout.write(f"{'hotspots.' + name:50s} {shown}")
+        self.stdout.write(evaluation.report(figures))  # bursts and PII included
 
     def _demo(self, **_: Any) -> None:
         from crisisgov.opinion.demo import opinion_demo_ensure
