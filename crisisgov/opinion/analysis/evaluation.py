@@ -537,13 +537,21 @@ def pipeline_throughput(
 _SHARED_SETUP: PipelineSetup | None = None  # handed to forked workers (copy-on-write)
 
 
-def _worker_throughput(number: int, start_at: float, messages: int, rate: float) -> dict:
+def _worker_throughput(
+    number: int, start_at: float, messages: int, rate: float, batch: int
+) -> dict:
     time.sleep(max(0.0, start_at - time.time()))  # every worker starts the stream together
-    return pipeline_throughput(setup=_SHARED_SETUP, messages=messages, rate=rate, seed=100 + number)
+    return pipeline_throughput(
+        setup=_SHARED_SETUP, messages=messages, rate=rate, seed=100 + number, batch=batch
+    )
 
 
 def pipeline_throughput_workers(
-    workers: int = 2, messages: int = 3_000, rate: float = 500.0, setup: PipelineSetup | None = None
+    workers: int = 2,
+    messages: int = 3_000,
+    rate: float = 500.0,
+    setup: PipelineSetup | None = None,
+    batch: int = 64,
 ) -> dict[str, float]:
     """The same measurement with one analysis process per core, as deployed (`crisisgov
     worker` processes): each takes its share of the stream, at its share of the arrival
@@ -557,7 +565,7 @@ def pipeline_throughput_workers(
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         shares = pool.starmap(
             _worker_throughput,
-            [(n, start_at, messages // workers, rate / workers) for n in range(workers)],
+            [(n, start_at, messages // workers, rate / workers, batch) for n in range(workers)],
         )
     return {
         "workers": workers,
