@@ -219,7 +219,11 @@ def test_organisation_kinds_and_types_are_the_directory_choices(tiny):
     kinds = {value for value, _ in organisation._meta.get_field("kind").choices}
     types = {value for value, _ in organisation._meta.get_field("department_type").choices}
     assert {o.kind for o in of(OrganisationSpec, tiny)} == kinds
-    assert {o.department_type for o in of(OrganisationSpec, tiny)} - {""} == types
+    generated = {o.department_type for o in of(OrganisationSpec, tiny)} - {""}
+    # The hotline's desks of housing, water, power, education and environment are made on first
+    # dispatch (opinion.tickets.catalogue.department_desk), not by the generator.
+    on_demand = {"housing", "water", "power", "education", "environment"}
+    assert generated == types - on_demand
 
 
 def test_census_day_is_in_the_past():
