@@ -7,7 +7,6 @@ short while; a logged-in visitor's page names them in the top bar and stays priv
 
 from __future__ import annotations
 
-from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,17 +20,14 @@ from django.views.decorators.http import require_GET
 from crisisgov.citizen.bulletins import selectors
 from crisisgov.citizen.bulletins.figures import cell_text, en_date
 from crisisgov.citizen.bulletins.models import Bulletin, BulletinState
+from crisisgov.kernel.feeds import LanguageFeed, requested_language
 from crisisgov.kernel.http import not_found_as_404
 
-LANGUAGES = {"en": "en", "zh-hans": "zh-hans", "zh": "zh-hans"}
 PAGE_CACHE = 'public, max-age=60, no-cache="Set-Cookie"'  # the page's form sets a CSRF cookie
-FEED_CACHE = "public, max-age=300"
 FEED_ITEMS = 30
 
 
-def _language(request: HttpRequest) -> str:
-    asked = LANGUAGES.get(request.GET.get("lang", ""))
-    return asked or ("en" if translation.get_language().startswith("en") else "zh-hans")
+_language = requested_language
 
 
 def _public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -167,23 +163,12 @@ def detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
 # --- feeds -------------------------------------------------------------------------------------
 
 
-class BulletinFeed(Feed):
+class BulletinFeed(LanguageFeed):
     """The newest published bulletins in one language; a corrected one says so, a correction
     names the bulletin it corrects. Entry ids never change: `urn:crisisgov:bulletin:<id>:<lang>`.
     """
 
     feed_type = Rss201rev2Feed
-    language_code = "zh-hans"
-
-    def __call__(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        with translation.override(self.language_code):
-            response = super().__call__(request, *args, **kwargs)
-        response["Cache-Control"] = FEED_CACHE
-        return response
-
-    @property
-    def language(self) -> str:  # type: ignore[override]
-        return "en" if self.language_code == "en" else "zh-Hans"
 
     def title(self) -> str:
         return _("Situation bulletins")
@@ -254,6 +239,6 @@ class AtomBulletinFeed(BulletinFeed):
         return self.description()
 
 
-def feed(kind: str, language: str) -> Feed:
+def feed(kind: str, language: str) -> LanguageFeed:
     cls = AtomBulletinFeed if kind == "atom" else BulletinFeed
     return type(f"{cls.__name__}_{language}", (cls,), {"language_code": language})()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import cache
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,20 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crisisgov.kernel.errors import DomainError
+from crisisgov.kernel.feeds import LanguageFeed, requested_language
 from crisisgov.kernel.http import actor_of, not_found_as_404
 from crisisgov.opinion.permissions import OpinionPermission
 from crisisgov.opinion.rumors import selectors, services
 from crisisgov.opinion.rumors.models import Clarification, RumorState, Verdict
 
-LANGUAGES = {"en": "en", "zh-hans": "zh-hans", "zh": "zh-hans"}
 PAGE_CACHE = 'public, max-age=60, no-cache="Set-Cookie"'  # the language switch sets CSRF
-FEED_CACHE = "public, max-age=300"
 FEED_ITEMS = 30
 
 
-def _language(request: HttpRequest) -> str:
-    asked = LANGUAGES.get(request.GET.get("lang", ""))
-    return asked or ("en" if translation.get_language().startswith("en") else "zh-hans")
+_language = requested_language
 
 
 def _short(language: str) -> str:
@@ -216,22 +212,11 @@ def facts(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class FactsFeed(Feed):
+class FactsFeed(LanguageFeed):
     """The newest published clarifications in one language. Entry ids never change:
     `urn:crisisgov:opinion:clarification:<id>:<lang>`."""
 
     feed_type = Atom1Feed
-    language_code = "zh-hans"
-
-    def __call__(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        with translation.override(self.language_code):
-            response = super().__call__(request, *args, **kwargs)
-        response["Cache-Control"] = FEED_CACHE
-        return response
-
-    @property
-    def language(self) -> str:  # type: ignore[override]
-        return "en" if self.language_code == "en" else "zh-Hans"
 
     def title(self) -> str:
         return _("Rumor vs fact")
@@ -273,5 +258,5 @@ class FactsFeed(Feed):
         return item.published_at
 
 
-def feed(language: str) -> Feed:
+def feed(language: str) -> LanguageFeed:
     return type(f"FactsFeed_{language}", (FactsFeed,), {"language_code": language})()
