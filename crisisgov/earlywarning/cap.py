@@ -154,8 +154,8 @@ def cap_texts(alert: Alert, area: CapArea, msg_type: str, note: str) -> list[Cap
     prefix_zh, prefix_en = prefixes.get(msg_type, ("", ""))
     said_zh = f"{alert.title_zh}。地区：{area.desc_zh}。" + (f"说明：{note}" if note else "")
     said_en = f"{alert.title_en}. Area: {area.desc_en}." + (f" Note: {note}" if note else "")
-    if alert.source == AlertSource.OPINION:  # the claim is the headline, the facts follow
-        said_zh = f"{alert.detail.get('description_zh', '')} 地区：{area.desc_zh}。"
+    if alert.detail.get("description_zh"):  # an alert that carries its own text (a clarification)
+        said_zh = f"{alert.detail['description_zh']} 地区：{area.desc_zh}。"
         said_en = f"{alert.detail.get('description_en', '')} Area: {area.desc_en}."
     return [
         CapText("zh-CN", event_zh, (prefix_zh + alert.title_zh)[:160], said_zh, area.desc_zh),
