@@ -16,8 +16,6 @@ deduplicate on `X-CrisisGov-Delivery` or on the change ids in the body.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import ipaddress
 import json
 import logging
@@ -47,6 +45,7 @@ from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound
 from crisisgov.kernel.pii_logging import redact
+from crisisgov.kernel.signing import body_signature as sign
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +67,6 @@ class NewSubscription:
 def backoff(attempts: int) -> dt.timedelta:
     """How long to wait after the `attempts`-th failure: 1 min, 2, 4 ... at most an hour."""
     return dt.timedelta(minutes=min(2 ** (attempts - 1), 60))
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value: HMAC-SHA256 of the raw body, keyed with the secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _check_url(url: str) -> str:

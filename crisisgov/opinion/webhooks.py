@@ -20,7 +20,6 @@ Deliveries are rate-limited per source (kernel/ratelimit.py: 429).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 import secrets
@@ -34,6 +33,7 @@ from crisisgov.kernel.actor import ANONYMOUS, Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import DomainError
 from crisisgov.kernel.ratelimit import attempt_allow
+from crisisgov.kernel.signing import body_signature as sign
 from crisisgov.opinion.intake import Unprocessable, message_receive
 from crisisgov.opinion.models import Channel, Source
 
@@ -50,11 +50,6 @@ _NO_SECRET = secrets.token_urlsafe(32)  # signs for unknown names: no match, sam
 class BadSignature(DomainError):
     status_code = 401
     code = "bad_signature"
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value: HMAC-SHA256 of the raw body, keyed with the secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @dataclass
