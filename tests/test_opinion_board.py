@@ -234,6 +234,10 @@ def test_a_new_alarm_reaches_the_command_centres_alert_inbox(city, world):
     alert = Alert.objects.get(source="opinion")
     assert (alert.kind, alert.area_id, alert.status) == ("hotspot", city.district_a.pk, "new")
     assert alert.detail["alarm_id"] == alarm.pk and PHONE not in alert.title_zh
+    client = Client()
+    client.force_login(world["commander"])
+    inbox = client.get("/earlywarning/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Public-opinion hot spot" in inbox and PHONE not in inbox
     outbox_deliver()  # delivered once: no second alert
     assert Alert.objects.filter(source="opinion").count() == 1
 

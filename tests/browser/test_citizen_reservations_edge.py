@@ -133,3 +133,24 @@ def test_a_full_edge_is_waited_out_with_the_same_key(edge_page, live_server, cit
     reservations_drain()
     assert Reservation.objects.count() == 1
     flush_redis()
+
+
+def test_the_edges_refusal_is_shown_in_the_pages_language(edge_page, live_server, city, make_user):
+    """The edge answers in English with a code; the Chinese page shows its own words for it,
+    names nothing reserved, and keeps the form for a corrected number."""
+    flush_redis()
+    page, errors, route, _ = edge_page
+    item = make_item(city)
+    make_stock(item, make_pharmacy(city.street_a, "江岸大药房"), 5)
+    resident = make_resident(city, make_user)
+    log_in(page, live_server.url, resident.user.username)
+    page.goto(f"{live_server.url}/citizen/reservations/")
+    wrong = resident.national_id[:-1] + ("0" if resident.national_id[-1] != "0" else "1")
+    page.fill("#stock input[name=id_number]", wrong)
+    page.click("#stock button[type=submit]")
+    page.wait_for_selector("#edge-result.error")
+    assert page.inner_text("#edge-result") == "身份证号码无效，请逐位核对。"
+    assert [status for _, status, _ in route.seen] == [422]
+    assert page.is_visible("#stock button[type=submit]")
+    assert errors == [e for e in errors if "422" in e]  # only Chromium's note of the 422
+    assert Reservation.objects.count() == 0

@@ -99,6 +99,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "idempotency_key": uuid.uuid4().hex,  # a fresh key for the next form
             "today": timezone.localdate(),
             "edge_url": settings.EDGE_URL,  # the page reserves through the surge edge
+            # The edge answers in English; the page shows its refusals in the page's language.
+            "edge_refusals": {code: text() for code, text in REFUSAL_TEXT.items()}
+            | {
+                "invalid_id_number": _("This ID number is not valid: check it digit by digit."),
+                "not_yours": _("You may reserve only for yourself or a resident you act for."),
+            },
             "people": acting_for(request.user) if request.user.is_authenticated else [],
             "mine": selectors.my_reservations(user=request.user),
             "lotteries": selectors.lotteries_open(),

@@ -9,6 +9,7 @@
   const edgeUrl = config.dataset.edgeUrl.replace(/\/?$/, "/");
   const result = document.getElementById("edge-result");
   const MAX_TRIES = 8;
+  const refusals = JSON.parse(document.getElementById("edge-refusals").textContent);
   let passFetchedAt = 0;
 
   function show(text, code, isError) {
@@ -77,7 +78,7 @@
       const json = await answer.json().catch(() => ({}));
       if (answer.ok) return reserved(form, json);
       const detail = (json.detail && json.detail[0]) || {};
-      show(detail.message || answer.statusText, "", true);
+      show(refusals[detail.code] || detail.message || answer.statusText, "", true);
       result.dataset.field = detail.field || "";
       return;
     }
