@@ -152,5 +152,8 @@ def _empty_cache():
     """Each test starts with an empty cache (cached read models must not leak between tests)."""
     from django.core.cache import cache
 
+    from crisisgov.opinion.intake import _areas_by_code
+
     cache.clear()
+    _areas_by_code.clear()  # the intake's per-process area cache: each test has its own areas
     yield

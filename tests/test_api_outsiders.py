@@ -1402,6 +1402,7 @@ def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch)
     the webhook's credential is its signature; every read and action is 401 to an anonymous
     caller, and district A asking about district B's message or alarm, or registering a source
     in B, gets the answer about none; nothing changes."""
+    from crisisgov.opinion.analyser import messages_analyse
     from crisisgov.opinion.api import router as opinion_router
     from crisisgov.opinion.intake import message_receive
     from crisisgov.opinion.models import HotspotAlarm, Message, Source, Topic
@@ -1410,6 +1411,7 @@ def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch)
     message = message_receive(
         channel="post", text="江汉区药店排队", area_code=city.district_b.code
     ).message
+    messages_analyse()
     alarm = HotspotAlarm.objects.create(
         topic=Topic.objects.get(), area=city.district_b, area_path=city.district_b.path,
         bin_start=message.posted_at, observed=9, expected=0.5, p_value=1e-9,
@@ -1461,7 +1463,24 @@ def test_opinion_endpoints_hide_other_districts(city, b, make_user, monkeypatch)
         ("GET", "/topics/rising"): f"{api}/topics/rising",
     }
     public = {("POST", "/messages"), ("POST", "/webhook/{source_name}")}
-    assert endpoints(opinion_router) == set(cases) | set(lists) | public | {("GET", "/sentiment")}
+    # The topics are the city's: a district's analyst is refused outright (403), not shown none.
+    topic = Topic.objects.get()
+    city_only = {
+        ("GET", "/topics"): ("get", f"{api}/topics", None),
+        ("POST", "/topics/{topic_id}/confirm"): ("post", f"{api}/topics/{topic.pk}/confirm", {}),
+        ("POST", "/topics/{topic_id}/merge"): (
+            "post", f"{api}/topics/{topic.pk}/merge", {"into": topic.pk, "reason": "same"},
+        ),
+    }  # fmt: skip
+    assert endpoints(opinion_router) == (
+        set(cases) | set(lists) | public | set(city_only) | {("GET", "/sentiment")}
+    )
+    for method, url, body in city_only.values():
+        kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+        assert getattr(Client(), method)(url, **kwargs).status_code == 401, url
+        district = Client()
+        district.force_login(analyst_a)
+        assert getattr(district, method)(url, **kwargs).status_code == 403, url
     for (method, _), case in cases.items():
         assert_hidden_from_outsiders(
             Client(), method, outsider_user=analyst_a, snapshot=snapshot, **case

@@ -13,6 +13,7 @@ from django.utils import timezone
 from crisisgov.directory.idnumber import make
 from crisisgov.kernel.models import AuditEntry
 from crisisgov.opinion.alarms import hotspots_evaluate
+from crisisgov.opinion.analyser import analyse_loop
 from crisisgov.opinion.intake import message_receive
 from crisisgov.opinion.models import HotspotAlarm, Message
 
@@ -36,6 +37,7 @@ def world(city, make_user):
     b = message_receive(
         channel="post", text="江汉区药店排队买退烧药，队伍很长", area_code=city.district_b.code
     ).message
+    analyse_loop(once=True)
     return {
         "a": a,
         "b": b,
@@ -56,6 +58,7 @@ def surge(city, count: int = 9):
             channel="post", text=text, area_code=city.district_a.code, posted_at=now
         ).message
         ids.append(message.pk)
+    analyse_loop(once=True)
     return ids
 
 
@@ -269,9 +272,7 @@ def known_rumors(city, tmp_path):
 
 def spread(city, text: str, count: int = 9) -> list[int]:
     """`count` reposts of `text` in district A within the current 15 minutes, each matched
-    against the knowledge base (the outbox delivered)."""
-    from crisisgov.kernel.outbox import outbox_deliver_due
-
+    against the knowledge base (the analysis stage delivered its event)."""
     now = timezone.now()
     ids = [
         message_receive(
@@ -279,7 +280,7 @@ def spread(city, text: str, count: int = 9) -> list[int]:
         ).message.pk
         for n in range(count)
     ]
-    outbox_deliver_due()
+    analyse_loop(once=True)
     return ids
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from crisisgov.directory.idnumber import make
 from crisisgov.kernel.models import AuditEntry, OutboxEvent
+from crisisgov.opinion.analyser import analyse_loop
 from crisisgov.opinion.intake import message_receive
 from crisisgov.opinion.models import Message, Source
 from crisisgov.opinion.services import messages_expire, source_create
@@ -49,10 +50,14 @@ def test_a_citizen_post_is_redacted_resolved_and_announced(city, id_number):
     message = Message.objects.get(pk=body["id"])
     assert PHONE not in message.text
     assert message.text_sealed == ""  # no handler: the whole text is not collected at all
+    # Stored at once; understood by the analysis stage, which takes what arrived as a batch.
+    assert message.analysed_at is None and message.topic_id is None
+    assert analyse_loop(once=True) == 1
+    message.refresh_from_db()
     assert message.topic_id is not None and message.sentiment in {"negative", "neutral", "positive"}
-    assert len(message.embedding) > 0
-    event = OutboxEvent.objects.get(topic="opinion.message_received")
-    assert event.payload["message_id"] == message.pk
+    assert len(message.embedding) > 0 and message.analysed_at is not None
+    event = OutboxEvent.objects.get(topic="opinion.messages_analysed")
+    assert event.payload["message_ids"] == [message.pk]
     assert message.keep_until == timezone.localdate() + dt.timedelta(days=180)
 
 
@@ -85,8 +90,9 @@ def test_bad_messages_get_a_clear_answer_naming_the_field_and_nothing_is_stored(
 def test_a_message_in_another_language_is_kept_and_marked_not_analysed(city):
     answer = post(Client(), {"text": "Bonjour, la route est fermée près du pont"})
     assert answer.status_code == 201
+    analyse_loop(once=True)
     message = Message.objects.get(pk=answer.json()["id"])
-    assert message.language == "other"
+    assert message.language == "other" and message.analysed_at is not None
     assert message.topic_id is None and message.sentiment == "" and message.embedding is None
     assert message.area_id == city.city.pk  # no place named: the city
     symbols = post(Client(), {"text": "🙂🙂 !!!"})
@@ -102,6 +108,7 @@ def test_near_duplicates_are_collapsed_onto_the_first_and_still_counted(city):
     other = post(client, {"text": "江汉区的公交今天恢复运营了，谢谢司机师傅"}).json()
     assert again["duplicate_of"] == first["id"]
     assert other["duplicate_of"] is None
+    analyse_loop(once=True)
     original = Message.objects.get(pk=first["id"])
     duplicate = Message.objects.get(pk=again["id"])
     assert original.duplicate_count == 1
@@ -515,13 +522,14 @@ def test_topics_are_loaded_once_and_reloaded_only_when_another_process_changes_t
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from crisisgov.opinion import intake
+    from crisisgov.opinion import analyser
     from crisisgov.opinion.analysis.topics import threshold_for
     from crisisgov.opinion.models import Topic
 
     def centroid_loads(text: str) -> int:
+        message_receive(channel="post", text=text)
         with CaptureQueriesContext(connection) as queries:
-            message_receive(channel="post", text=text)
+            analyser.messages_analyse()
         return sum(
             1
             for q in queries.captured_queries
@@ -537,4 +545,65 @@ def test_topics_are_loaded_once_and_reloaded_only_when_another_process_changes_t
     assert centroid_loads("江岸区医院发热门诊排长队") == 1
     assert centroid_loads("江汉区停电两小时了") == 0
     # The threshold is the embedder's own (the n-gram embedder's similarities run lower).
-    assert intake._topics["model"].threshold == threshold_for("ngram") != threshold_for("use")
+    assert analyser._topics["model"].threshold == threshold_for("ngram") != threshold_for("use")
+
+
+def test_the_analysis_stage_takes_what_arrived_as_one_batch_and_never_twice(city):
+    """A surge is analysed in micro-batches (one forward pass, one event per batch); two
+    analysers never take the same message; a dead analyser's claim is taken over."""
+    from crisisgov.opinion import analyser
+    from crisisgov.opinion.dataset import load
+
+    texts = [m.text for m in load.distractors()][:70]
+    ids = [message_receive(channel="post", text=text).message.pk for text in texts]
+    assert analyser.messages_pending() == 70
+    other = analyser._claim("another-worker", 10, None)  # a second analyser holds ten
+    assert other == ids[:10]
+    first = analyser.messages_analyse()
+    assert first.message_ids == ids[10:70][:64]  # the next 64, not the other's ten
+    event = OutboxEvent.objects.get(pk=first.event_id)
+    assert event.topic == "opinion.messages_analysed" and event.payload["message_ids"] == ids[10:]
+    assert analyser.messages_analyse().message_ids == []  # nothing free is left
+    # The other analyser died: after CLAIM_TIMEOUT its ten are taken over, once.
+    Message.objects.filter(pk__in=other).update(
+        claimed_at=timezone.now() - analyser.CLAIM_TIMEOUT - dt.timedelta(seconds=1)
+    )
+    assert analyse_loop(once=True) == 10
+    analysed = Message.objects.exclude(analysed_at=None)
+    assert analysed.count() == 70
+    assert analysed.exclude(topic=None).count() == 70
+    from crisisgov.opinion.models import HotspotBin
+
+    assert sum(HotspotBin.objects.values_list("count", flat=True)) == 70  # counted once each
+
+
+def test_the_analyser_command_drains_what_is_pending(city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for text in ("江岸区停水了", "Long queues at the Jiang'an pharmacy", "Bonjour"):
+        message_receive(channel="post", text=text)
+    out = StringIO()
+    call_command("opinion", "analyse", "--once", stdout=out)
+    assert "analysed 3 messages" in out.getvalue()
+    assert not Message.objects.filter(analysed_at=None).exists()
+
+
+def test_the_database_finds_the_same_near_duplicates_as_the_in_memory_index(city):
+    """The intake's band lookup (three bands probed within 2 bits) and analysis/text.py's
+    NearDuplicateIndex agree on every message of a stream of posts and their edited copies."""
+    from crisisgov.opinion import understanding as u
+    from crisisgov.opinion.analysis.text import NearDuplicateIndex
+    from crisisgov.opinion.dataset import load
+
+    posts = [m.text for m in load.distractors()][:40]
+    edited = [t[:-1] + "！" + t[-1] for t in posts[:20]] + [t + "🙏🙏" for t in posts[20:]]
+    reference = NearDuplicateIndex()
+    for text in posts + edited:
+        message = message_receive(channel="post", text=text).message
+        expected = reference.find(u.simhash(message.text))
+        assert message.duplicate_of_id == expected, text
+        if expected is None:
+            reference.add(message.pk, u.simhash(message.text))
+    assert Message.objects.exclude(duplicate_of=None).count() >= 30  # most copies are caught

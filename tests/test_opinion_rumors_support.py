@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from crisisgov.kernel.outbox import outbox_deliver_due
+from crisisgov.opinion.analyser import analyse_loop
 
 API = "/api/opinion/rumors"
 
@@ -75,11 +75,11 @@ def kb(city, tmp_path):
 
 
 def post(text: str, area, *, at: dt.datetime | None = None):
-    """A citizen post through the intake, then every handler of the outbox runs."""
+    """A citizen post through the intake, analysed, then matched (the analyser's handlers)."""
     from crisisgov.opinion.intake import message_receive
 
     received = message_receive(channel="post", text=text, posted_at=at, area_code=area.code)
-    outbox_deliver_due()
+    analyse_loop(once=True)  # the analysis stage, then its event's handlers
     return received.message
 
 

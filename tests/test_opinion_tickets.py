@@ -13,7 +13,7 @@ from crisisgov.kernel.models import AuditEntry, OutboxEvent
 from crisisgov.opinion.tickets import clock, selectors, services
 from crisisgov.opinion.tickets.catalogue import category_set, department_desk
 from crisisgov.opinion.tickets.models import Ticket, TicketEvent, TicketState, TimeLimitClass
-from tests.test_opinion_tickets_support import START, call, dispatched, world_build
+from tests.test_opinion_tickets_support import PHONE, START, call, dispatched, world_build
 from tests.test_opinion_tickets_support import officer as desk_officer
 
 HOUR = dt.timedelta(hours=1)
@@ -151,6 +151,15 @@ def test_reminder_before_the_deadline_breach_after_it_then_escalation(city, worl
     assert escalation.payload["escalated_to_organisation_id"] == world.health_city.organisation_id
     assert actions(ticket) == ["registered", "dispatched", "breached", "reminded", "escalated"]
     assert AuditEntry.objects.filter(action="opinion.ticket_escalated").count() == 1
+    # The command centre gets it in its alert inbox, once however often the worker runs.
+    from crisisgov.earlywarning.models import Alert
+    from crisisgov.kernel.outbox import outbox_deliver_due
+
+    outbox_deliver_due()
+    outbox_deliver_due()
+    alert = Alert.objects.get(source="opinion", kind="ticket_overdue")
+    assert alert.area_id == city.district_a.pk and f"#{ticket.pk}" in alert.title_en
+    assert alert.detail["escalated_to"] == "health" and PHONE not in alert.title_zh
 
     # The city's officers see it in their inbox as escalated to them.
     city_officer = actor_of(world.city_health_officer)

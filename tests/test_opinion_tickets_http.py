@@ -326,3 +326,24 @@ def test_a_water_officer_sees_the_water_alarms_only(city, world, make_user):
     # The command centre still sees every one.
     commander = as_user(world.commander).get("/opinion/alarms/").content.decode()
     assert all(f'data-alarm-id="{a.pk}"' in commander for a in alarms.values())
+
+
+def test_a_reminded_ticket_stands_out_in_the_department_inbox(city, world, actor_of):
+    """The clock's reminder reaches the people who must answer: a badge on the ticket and a
+    line at the top of their inbox, in both languages, until the deadline passes."""
+    TimeLimitClass.objects.filter(code="general_7d").update(reminder_before_hours=4)
+    with clock.frozen(START):
+        ticket = dispatched(actor_of(world.operator), city.district_a, category="noise")
+    officer = as_user(world.health_officer)
+    before = officer.get("/opinion/tickets/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-ticket="{ticket.pk}"' in before and "deadline is near" not in before
+    assert services.tickets_sweep_clock(now=START + dt.timedelta(hours=20)) == 1  # 4 h ahead
+    page = officer.get("/opinion/tickets/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "reminder: deadline near" in page
+    assert "1 ticket's deadline is near: answer it first." in page
+    page_zh = officer.get("/opinion/tickets/inbox/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert "即将到期" in page_zh.decode()
+    # Past the deadline the ticket is overdue (red), no longer "near".
+    services.tickets_sweep_clock(now=START + dt.timedelta(hours=25))
+    late = officer.get("/opinion/tickets/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "deadline near" not in late and "breached" in late

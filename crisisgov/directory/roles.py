@@ -99,6 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             O.VIEW_BOARD,
             O.IMPORT_MESSAGES,
             O.CHECK_FACTS,  # the rumor queue and the clarifications
+            O.CURATE_TOPICS,  # at the city: confirm, rename and merge the topics found online
         }
     ),
     # Grid workers call and visit residents: they see and correct their grid's records, and

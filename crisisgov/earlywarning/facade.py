@@ -415,17 +415,18 @@ def rumor_alert_publish(
 
 
 def opinion_alarm_raise(
-    *, area_id: int, area_path: str, title_zh: str, title_en: str, dedup_key: str, detail: dict
-) -> int:
-    """A public-opinion hot spot into the command centre's alert inbox (source "opinion",
-    kind "hotspot"), where it is triaged like any other signal. Idempotent by `dedup_key`;
-    returns the alert's id."""
+    *, area_id: int, area_path: str, title_zh: str, title_en: str, dedup_key: str, detail: dict,
+    kind: str = "hotspot",
+) -> int:  # fmt: skip
+    """A public-opinion signal into the command centre's alert inbox (source "opinion"; kind
+    "hotspot", or "ticket_overdue" for a hotline ticket escalated past its deadline), where it
+    is triaged like any other signal. Idempotent by `dedup_key`; returns the alert's id."""
     from crisisgov.earlywarning.alerting import alert_raise
     from crisisgov.earlywarning.models import AlertSource
 
     alert, _ = alert_raise(
         source=AlertSource.OPINION,
-        kind="hotspot",
+        kind=kind,
         area_id=area_id,
         area_path=area_path,
         title_zh=title_zh,

@@ -54,16 +54,25 @@ def handlers_for(topic: str) -> dict[str, Handler]:
     return dict(_handlers.get(topic, {}))
 
 
-def outbox_publish(*, topic: str, payload: dict) -> OutboxEvent:
-    """Record an event in the current transaction; delivery is scheduled on commit."""
+# A publisher that delivers its own event right after the commit leaves it this long to the
+# worker's sweep, which takes it over only if the publisher died first.
+INLINE_GRACE = dt.timedelta(seconds=30)
+
+
+def outbox_publish(*, topic: str, payload: dict, deliver_inline: bool = False) -> OutboxEvent:
+    """Record an event in the current transaction; delivery is scheduled on commit.
+
+    `deliver_inline`: the caller delivers it itself after its commit (outbox_deliver_event),
+    as a stream stage does to keep its latency: no task is queued, and the worker's sweep
+    attempts it only after INLINE_GRACE."""
     with transaction.atomic():  # the event and its deliveries stand or fall together
         event = OutboxEvent.objects.create(topic=topic, payload=payload)
-        now = timezone.now()
+        due = timezone.now() + (INLINE_GRACE if deliver_inline else dt.timedelta(0))
         deliveries = OutboxDelivery.objects.bulk_create(
-            OutboxDelivery(event=event, handler=name, next_attempt_at=now)
+            OutboxDelivery(event=event, handler=name, next_attempt_at=due)
             for name in handlers_for(topic)
         )
-        if deliveries:
+        if deliveries and not deliver_inline:
             transaction.on_commit(lambda: _enqueue(event.pk))
     return event
 

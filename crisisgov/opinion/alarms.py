@@ -27,7 +27,7 @@ from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound
 from crisisgov.kernel.outbox import outbox_publish
 from crisisgov.opinion import understanding as u
-from crisisgov.opinion.intake import BIN, bin_start
+from crisisgov.opinion.analyser import BIN, bin_start
 from crisisgov.opinion.models import AlarmState, HotspotAlarm, HotspotBin, Message
 from crisisgov.opinion.permissions import OpinionPermission
 

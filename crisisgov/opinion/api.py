@@ -143,6 +143,26 @@ def _alarm(alarm: HotspotAlarm) -> dict:
     }
 
 
+class CuratedTopicOut(Schema):
+    id: int
+    label_zh: str
+    label_en: str
+    keywords: list[str]
+    candidate: bool
+    size: int
+    last_seen_at: dt.datetime | None
+
+
+class TopicConfirmIn(StrictInput):
+    label_zh: text(max_length=200) = ""  # type: ignore[valid-type]
+    label_en: text(max_length=200) = ""  # type: ignore[valid-type]
+
+
+class TopicMergeIn(StrictInput):
+    into: Id
+    reason: text(min_length=3, max_length=500)  # type: ignore[valid-type]
+
+
 class AlarmStateIn(StrictInput):
     note: text(max_length=500) = ""  # type: ignore[valid-type]
 
@@ -311,6 +331,40 @@ def rising_topics(request: HttpRequest) -> object:
         }
         for row in selectors.topics_rising(actor=_viewer(request))
     ]
+
+
+def _curated(topic) -> dict:  # type: ignore[no-untyped-def]
+    fields = ("id", "label_zh", "label_en", "keywords", "candidate", "size", "last_seen_at")
+    return {field: getattr(topic, field) for field in fields}
+
+
+@router.get(
+    "/topics", response=list[CuratedTopicOut], summary="Topics found online, candidates first"
+)
+def list_topics(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> object:
+    services.curator_required(actor_of(request))  # the city's topics: for its analysts
+    return [_curated(t) for t in selectors.topics_for_curation(limit=limit)]
+
+
+@router.post(
+    "/topics/{topic_id}/confirm", response=CuratedTopicOut, summary="Confirm (and name) a topic"
+)
+def confirm_topic(request: HttpRequest, topic_id: PathId, payload: TopicConfirmIn) -> object:
+    topic = services.topic_confirm(
+        actor=actor_of(request), topic_id=topic_id,
+        label_zh=payload.label_zh, label_en=payload.label_en,
+    )  # fmt: skip
+    return _curated(topic)
+
+
+@router.post(
+    "/topics/{topic_id}/merge", response=CuratedTopicOut, summary="Merge a topic into another"
+)
+def merge_topic(request: HttpRequest, topic_id: PathId, payload: TopicMergeIn) -> object:
+    topic = services.topic_merge(
+        actor=actor_of(request), topic_id=topic_id, into_id=payload.into, reason=payload.reason
+    )
+    return _curated(topic)
 
 
 @router.get("/sentiment", response=SentimentOut, summary="Sentiment per hour, last 24 hours")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from crisisgov.geo.facade import Level, areas_at_level
 from crisisgov.opinion.alarms import hotspots_evaluate
+from crisisgov.opinion.analyser import messages_analyse
 from crisisgov.opinion.intake import message_receive
 from crisisgov.opinion.models import Channel, Message, Source
 
@@ -63,6 +64,8 @@ def opinion_demo_ensure(*, now: dt.datetime | None = None, rate_scale: float = R
             area_code=district_of[item.area].code,
         )
         stored += 1
+    while messages_analyse(limit=256).message_ids:  # as the analyser would have, batch by batch
+        pass
     raised = 0
     for hours_ago in range(24, -1, -1):  # the sweep, as if the worker had run all day
         raised += hotspots_evaluate(now=now - dt.timedelta(hours=hours_ago))

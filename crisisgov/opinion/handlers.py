@@ -1,5 +1,5 @@
-"""Worker sweeps of public opinion: hot-spot alarms once a minute, topic labels every ten
-minutes, retention once an hour."""
+"""Worker sweeps of public opinion: the analysis of pending messages every round, hot-spot
+alarms once a minute, topic labels every ten minutes, retention once an hour."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import datetime as dt
 from django.utils import timezone
 
 from crisisgov.kernel.models import OutboxEvent
-from crisisgov.kernel.outbox import event_handler, worker_sweep
+from crisisgov.kernel.outbox import event_handler, outbox_deliver_event, worker_sweep
 from crisisgov.opinion.alarms import hotspots_evaluate
+from crisisgov.opinion.analyser import messages_analyse
 from crisisgov.opinion.services import messages_expire, topics_relabel
 
 EVALUATE_EVERY = dt.timedelta(minutes=1)  # a bin is 15 minutes: a minute's delay is nothing
 RELABEL_EVERY = dt.timedelta(minutes=10)
 EXPIRE_EVERY = dt.timedelta(hours=1)
+SWEEP_BATCHES = 20  # then the worker's other work gets its turn
 _last: dict[str, dt.datetime] = {}
 
 
@@ -24,6 +26,20 @@ def _due(name: str, every: dt.timedelta) -> bool:
         return False
     _last[name] = now
     return True
+
+
+@worker_sweep
+def opinion_analyse() -> int:
+    """Analyse pending messages batch by batch: the floor under `crisisgov opinion analyse`,
+    which does it sooner (the worker may be busy with other sweeps)."""
+    analysed = 0
+    for _ in range(SWEEP_BATCHES):
+        batch = messages_analyse(deliver_inline=True)
+        if batch.event_id is None:
+            break
+        outbox_deliver_event(event_id=batch.event_id)
+        analysed += len(batch.message_ids)
+    return analysed
 
 
 @worker_sweep

@@ -3,16 +3,17 @@
 The citizens' form and API, the hotline (the tickets sub-app registers its calls here), CSV
 exports of social media (imports.py) and partner platforms' signed webhooks (webhooks.py) all
 end in one function that checks the text, normalises it, finds its language, redacts personal
-data, collapses near-duplicates, resolves the area, embeds it, assigns a topic and a sentiment,
-counts it in its hot-spot bin, stores it, and publishes `opinion.message_received`.
+data, collapses near-duplicates, resolves the area and stores it. Its embedding, topic,
+sentiment and hot-spot count come from the analysis stage (analyser.py), in micro-batches.
 
 Decisions:
 - A text longer than MAX_TEXT characters is refused (422 naming the field), never truncated:
   a cut message could change its meaning, and the sender can split it.
-- A near-duplicate (same SimHash within Hamming distance 3, posted within DUPLICATE_WINDOW)
+- A near-duplicate (SimHash within NEAR_DUPLICATE_DISTANCE bits, posted within DUPLICATE_WINDOW)
   is stored, points at the first message (`duplicate_of`), and raises that one's
-  `duplicate_count`. It shares the original's topic and sentiment (no second embedding) and
-  still counts in the hot-spot bins: a repost is volume, which is what a hot spot measures.
+  `duplicate_count`. The analysis stage gives it the original's topic and sentiment (no second
+  embedding) and still counts it in the hot-spot bins: a repost is volume, which is what a
+  hot spot measures.
 - A message in another language is kept and marked `other` (or `und`), not embedded, and has
   no topic or sentiment.
 - Only hotline calls keep their whole text (encrypted, for the ticket's handler); every other
@@ -24,18 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crisisgov.geo.facade import (
-    PATH_DIGITS,
     AreaInfo,
     Level,
     area_at_point_public,
@@ -44,16 +42,13 @@ from crisisgov.geo.facade import (
     areas_at_level,
 )
 from crisisgov.kernel.errors import DomainError
-from crisisgov.kernel.outbox import outbox_publish
 from crisisgov.opinion import understanding as u
 from crisisgov.opinion.models import (
     Channel,
     FingerprintBand,
-    HotspotBin,
     Language,
     Message,
     Source,
-    Topic,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,8 +56,6 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 5000
 MAX_EXTERNAL_ID = 100
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
-BIN = dt.timedelta(minutes=15)
-ANALYSED = {Language.ZH, Language.EN}
 # Only a channel with a handler keeps the whole text (encrypted, `text_sealed`): a hotline
 # ticket's department may need to call back. Posts, comments, social exports and partner
 # deliveries have no handler, so their personal data is not collected at all.
@@ -113,12 +106,6 @@ def text_check(raw: object, *, field: str = "text") -> str:
             code="too_long",
         )
     return raw
-
-
-def bin_start(at: dt.datetime) -> dt.datetime:
-    """The start of the 15-minute bin holding `at` (UTC)."""
-    at = at.astimezone(dt.UTC)
-    return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
 
 
 def message_receive(
@@ -231,135 +218,59 @@ def _store(
     )
     if original is not None:
         message.duplicate_of = original
-        message.embedding = original.embedding
-        message.topic_id = original.topic_id
-        message.sentiment = original.sentiment
         Message.objects.filter(pk=original.pk).update(duplicate_count=F("duplicate_count") + 1)
-    elif language in ANALYSED:
-        vector = u.embed([redaction.text])[0]
-        message.embedding = u.vector_to_bytes(vector)
-        message.topic_id = _topic_assign(vector, redaction.text, posted_at)
-        message.sentiment = u.sentiments(vector[None, :])[0]
     message.save(force_insert=True)
     if original is None and fingerprint:
         FingerprintBand.objects.bulk_create(
             FingerprintBand(message=message, band=band, value=value, posted_at=posted_at)
             for band, value in u.bands(fingerprint)
         )
-    if message.topic_id:
-        _bin_count(message.topic_id, message.area_path, posted_at)
-    outbox_publish(
-        topic="opinion.message_received",
-        payload={"message_id": message.pk, "duplicate_of": message.duplicate_of_id},
-    )
     return message
+
+
+def _candidates_sql(
+    probes: list[tuple[int, list[int]]], window: list[object]
+) -> tuple[str, list[object]]:
+    """The messages holding one of the probed (band, value) pairs within the window, oldest
+    first. On PostgreSQL the 696 pairs go as two arrays joined to the index, one index probe
+    each; written as IN lists (or OR-ed band conditions) PostgreSQL spent 5 ms planning them,
+    or scanned the window. SQLite takes the IN lists, one per band, as integer literals."""
+    bands, messages = FingerprintBand._meta.db_table, Message._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT b.message_id, m.fingerprint FROM unnest(%s::int[], %s::int[]) AS p(band, "  # noqa: S608
+            f"value) JOIN {bands} b ON b.band = p.band AND b.value = p.value "
+            f"JOIN {messages} m ON m.id = b.message_id "
+            "WHERE b.posted_at >= %s AND b.posted_at <= %s ORDER BY b.posted_at, b.message_id"
+        )
+        pairs = [(band, value) for band, values in probes for value in values]
+        return sql, [[b for b, _ in pairs], [v for _, v in pairs], *window]
+    sql = " OR ".join(
+        f"(b.band = {band} AND b.value IN ({','.join(map(str, values))}))"
+        for band, values in probes
+    )
+    sql = (
+        f"SELECT b.message_id, m.fingerprint FROM {bands} b JOIN {messages} m "  # noqa: S608
+        f"ON m.id = b.message_id WHERE ({sql}) AND b.posted_at >= %s AND b.posted_at <= %s "
+        "ORDER BY b.posted_at, b.message_id"
+    )
+    return sql, window
 
 
 def _original_of(fingerprint: int, posted_at: dt.datetime) -> Message | None:
     """The first original message near-identical to this one, posted within DUPLICATE_WINDOW
-    of it: one indexed lookup of the fingerprint's bands, then the exact distance test."""
-    same_band = Q()
-    for band, value in u.bands(fingerprint):
-        same_band |= Q(band=band, value=value)
-    candidates = (
-        FingerprintBand.objects.filter(
-            same_band,
-            posted_at__gte=posted_at - DUPLICATE_WINDOW,
-            posted_at__lte=posted_at + DUPLICATE_WINDOW,
-        )
-        .values_list("message_id", "message__fingerprint")
-        .order_by("posted_at", "message_id")[:5000]
-    )
-    for message_id, stored in candidates:
-        if u.near_duplicate(stored, fingerprint):
-            return (
-                Message.objects.only("id", "embedding", "topic_id", "sentiment")
-                .filter(pk=message_id)
-                .first()
-            )
+    of it: one indexed lookup of the fingerprint's probed band values, then the exact
+    distance test on the few candidates."""
+    window = [
+        connection.ops.adapt_datetimefield_value(t)
+        for t in (posted_at - DUPLICATE_WINDOW, posted_at + DUPLICATE_WINDOW)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(*_candidates_sql(u.band_probes(fingerprint), window))
+        for message_id, stored in cursor.fetchall():
+            if u.near_duplicate(stored, fingerprint):
+                return Message(pk=message_id)
     return None
-
-
-# --- topics -------------------------------------------------------------------------------------
-
-
-_topics: dict[str, object] = {"model": None, "key": None, "version": None}
-_topics_lock = threading.Lock()  # the cached model is mutated by each assignment
-
-
-def _topics_version() -> tuple[int, int, int]:
-    """(count, highest id, total size) of the Topic rows: one aggregate row. Every change to
-    a topic (opened, joined: its centroid moves and its size grows, deleted) changes it."""
-    row = Topic.objects.aggregate(count=Count("id"), top=Max("id"), total=Sum("size"))
-    return row["count"], row["top"] or 0, row["total"] or 0
-
-
-def _topic_model(dimension: int) -> u.OnlineTopics:
-    """The process's OnlineTopics, loaded once and rebuilt from the Topic rows only when
-    another process (or a rolled-back transaction) changed them, as the version shows."""
-    key = (u.embedder_name(), dimension)
-    version = _topics_version()
-    if _topics["model"] is None or _topics["key"] != key or _topics["version"] != version:
-        states = [
-            u.TopicState(pk, bytes(centroid), size)
-            for pk, centroid, size in Topic.objects.values_list("id", "centroid", "size")
-            if len(centroid) == 4 * dimension  # topics of another embedder are left alone
-        ]
-        model = u.OnlineTopics(topics=states, dim=dimension, threshold=u.topic_threshold())
-        _topics.update(model=model, key=key, version=version)
-    return _topics["model"]  # type: ignore[return-value]
-
-
-def _topic_assign(vector: np.ndarray, text: str, at: dt.datetime) -> int:
-    """Nearest centroid above the threshold (analysis/topics.py), else a new candidate topic
-    labelled from its first message; the joined topic's centroid moves to the running mean.
-    Two processes assigning at the same moment may each move a centroid from the same start
-    (one step is lost): a topic is hundreds of messages, so that drift is negligible."""
-    with _topics_lock:
-        return _topic_assign_locked(vector, text, at)
-
-
-def _topic_assign_locked(vector: np.ndarray, text: str, at: dt.datetime) -> int:
-    model = _topic_model(len(vector))
-    count, top, total = _topics["version"]  # type: ignore[misc]
-    assignment = model.assign(vector[None, :])[0]
-    moved = next(s for s in model.states(only_changed=True) if s.key == assignment.topic)
-    if assignment.opened:
-        label = u.topic_labels({0: [text]})[0]
-        topic = Topic.objects.create(
-            centroid=moved.centroid,
-            size=1,
-            keywords=label.keywords,
-            label_zh=label.label_zh[:200],
-            label_en=label.label_en[:200],
-            last_seen_at=at,
-        )
-        model.rekey(assignment.topic, topic.pk)
-        _topics["version"] = (count + 1, max(top, topic.pk), total + 1)  # our own change
-        return topic.pk
-    Topic.objects.filter(pk=assignment.topic).update(centroid=moved.centroid, size=F("size") + 1)
-    Topic.objects.filter(pk=assignment.topic).filter(
-        Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
-    ).update(last_seen_at=at)
-    _topics["version"] = (count, top, total + 1)
-    return assignment.topic
-
-
-def _bin_count(topic_id: int, area_path: str, at: dt.datetime) -> None:
-    """Count the message in its 15-minute bin of (topic, district or city)."""
-    path = area_path[: PATH_DIGITS[Level.DISTRICT]]
-    start = bin_start(at)
-    updated = HotspotBin.objects.filter(topic_id=topic_id, area_path=path, start=start).update(
-        count=F("count") + 1
-    )
-    if not updated:
-        try:
-            with transaction.atomic():
-                HotspotBin.objects.create(topic_id=topic_id, area_path=path, start=start, count=1)
-        except IntegrityError:  # created meanwhile by a concurrent message
-            HotspotBin.objects.filter(topic_id=topic_id, area_path=path, start=start).update(
-                count=F("count") + 1
-            )
 
 
 # --- areas --------------------------------------------------------------------------------------
@@ -383,7 +294,7 @@ def _area(
     post commented on, the source's area or the city (when there is only one)."""
     code = (area_code or "").strip()
     if code:
-        area = area_by_code(code)
+        area = _area_by_code(code)
         if area is None:
             raise Unprocessable("no area has this code", field="area_code")
         return area
@@ -405,6 +316,24 @@ def _area(
     if source is not None:
         return area_info(source.area_id)
     return default_area()
+
+
+AREA_CODE_TTL = 60.0
+_areas_by_code: dict[str, tuple[float, AreaInfo]] = {}
+
+
+def _area_by_code(code: str) -> AreaInfo | None:
+    """The area of a code, cached a minute per process: a surge names the same few districts
+    thousands of times, and an area's code and path do not change under a running stream."""
+    cached = _areas_by_code.get(code)
+    if cached is not None and time.monotonic() - cached[0] < AREA_CODE_TTL:
+        return cached[1]
+    area = area_by_code(code)
+    if area is not None:
+        if len(_areas_by_code) > 10_000:
+            _areas_by_code.clear()
+        _areas_by_code[code] = (time.monotonic(), area)
+    return area
 
 
 def _area_named_in(text: str) -> AreaInfo | None:

@@ -63,6 +63,8 @@ class Topic(models.Model):
     centroid = models.BinaryField()  # float32, L2-normalised
     size = models.PositiveIntegerField(default=0)
     candidate = models.BooleanField(default=True)  # opened automatically, not yet confirmed
+    # An analyst named it: the periodic relabelling leaves its labels alone (keywords move on).
+    labels_fixed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -102,6 +104,11 @@ class Message(models.Model):
     embedding = models.BinaryField(null=True, blank=True)  # float16, L2-normalised
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL)
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    # The analysis stage (analyser.py) fills embedding, topic and sentiment in micro-batches:
+    # None until then. `claim` and `claimed_at` mark a batch an analyser is working on.
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=16, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     keep_until = models.DateField()  # retention: deleted by the nightly sweep after this day
 
     objects = ScopedManager()
@@ -121,6 +128,9 @@ class Message(models.Model):
             models.Index(fields=["topic", "posted_at"], name="opinion_msg_topic_time"),
             models.Index(fields=["fingerprint"], name="opinion_msg_fingerprint"),
             models.Index(fields=["keep_until"], name="opinion_msg_retention"),
+            models.Index(
+                fields=["id"], condition=models.Q(analysed_at=None), name="opinion_msg_pending"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,10 +138,11 @@ class Message(models.Model):
 
 
 class FingerprintBand(models.Model):
-    """One band of a message's SimHash. Two fingerprints within the near-duplicate distance d
-    agree on at least one of d + 1 bands (pigeonhole), so the candidates of a new message are
-    found by one indexed lookup of its bands within the time window, not by a scan. Only
-    originals are indexed: a duplicate points at the original."""
+    """One of the five bands (13 or 12 bits) of a message's SimHash. Two fingerprints within
+    the near-duplicate distance (8) differ by at most 1 bit in one band (pigeonhole), so the
+    candidates of a new message are found by one indexed lookup of each band's value and its
+    neighbours within 1 bit (understanding.band_probes), within the time window: not a scan.
+    Only originals are indexed: a duplicate points at the original."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
     band = models.PositiveSmallIntegerField()

@@ -8,3 +8,4 @@ class OpinionPermission(Permission):
     HANDLE_TICKETS = "opinion.handle_tickets"  # the assigned department: read whole, answer, close
     CHECK_FACTS = "opinion.check_facts"  # the rumor queue; write and publish clarifications
     MANAGE_CATALOGUE = "opinion.manage_catalogue"  # dispatch catalogue, time limits, partners
+    CURATE_TOPICS = "opinion.curate_topics"  # confirm, rename and merge the board's topics

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -183,3 +183,10 @@ def topic_label(topic: Topic | None, language: str) -> str:
         (topic.label_en, topic.label_zh) if language == "en" else (topic.label_zh, topic.label_en)
     )
     return first or second or " ".join(topic.keywords[:3]) or f"#{topic.pk}"
+
+
+def topics_for_curation(*, limit: int = 100) -> list[Topic]:
+    """The topics found online, candidates first, the most recently active first."""
+    return list(
+        Topic.objects.order_by("-candidate", F("last_seen_at").desc(nulls_last=True), "-id")[:limit]
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import numpy as np
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from crisisgov.geo.facade import area_for_actor
 from crisisgov.kernel.actor import SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
-from crisisgov.kernel.errors import Conflict, DomainError, NotFound
+from crisisgov.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied
 from crisisgov.opinion import understanding as u
 from crisisgov.opinion.models import Channel, Message, Source, Topic
 from crisisgov.opinion.permissions import OpinionPermission
@@ -207,5 +208,115 @@ def topics_relabel(*, now: dt.datetime | None = None, per_topic: int = 50, limit
             "label_en": label.label_en[:200],
             "keywords": label.keywords,
         }
+        if Topic.objects.filter(pk=topic_id, labels_fixed=True).exists():
+            fields = {"keywords": label.keywords}  # an analyst's name stays
         changed += Topic.objects.filter(pk=topic_id).exclude(**fields).update(**fields)
     return changed
+
+
+# --- curating topics ---------------------------------------------------------------------------
+
+MAX_LABEL = 200
+P = OpinionPermission
+
+
+def curator_required(actor: Actor) -> Actor:
+    """Topics are the city's (one stream, one set of topics): curated from a city-level scope."""
+    from crisisgov.geo.facade import PATH_DIGITS, Level
+
+    city = PATH_DIGITS[Level.CITY]
+    if actor.is_system or any(
+        len(scope.area_path) <= city for scope in actor.scopes_for(P.CURATE_TOPICS)
+    ):
+        return actor
+    raise PermissionDenied(f"this needs the {P.CURATE_TOPICS} permission at the city")
+
+
+def can_curate(actor: Actor) -> bool:
+    try:
+        curator_required(actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def topic_confirm(*, actor: Actor, topic_id: int, label_zh: str = "", label_en: str = "") -> Topic:
+    """A candidate topic becomes a confirmed one, optionally under the analyst's own name (kept
+    from then on; the periodic relabelling updates only its keywords). Audited."""
+    curator_required(actor)
+    labels = {}
+    for field, value in (("label_zh", label_zh), ("label_en", label_en)):
+        value = (value or "").strip()
+        if len(value) > MAX_LABEL:
+            raise DomainError(f"at most {MAX_LABEL} characters", field=field)
+        if value:
+            labels[field] = value
+    with transaction.atomic():
+        topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
+        if topic is None:
+            raise NotFound("no such topic", field="topic_id")
+        for field, value in labels.items():
+            setattr(topic, field, value)
+        topic.candidate = False
+        topic.labels_fixed = topic.labels_fixed or bool(labels)
+        topic.save(update_fields=["candidate", "labels_fixed", "label_zh", "label_en"])
+        audit_record(
+            actor=actor, action="opinion.topic_confirmed", permission=P.CURATE_TOPICS,
+            target_type="opinion.topic", target_id=topic.pk, detail={"renamed": sorted(labels)},
+        )  # fmt: skip
+    return topic
+
+
+def topic_merge(*, actor: Actor, topic_id: int, into_id: int, reason: str) -> Topic:
+    """Two topics found online are one subject: the first's messages, hot-spot counts and
+    alarms move to the second, whose centroid becomes the size-weighted mean of both, and the
+    first is deleted. Every analyser picks the change up with its next batch (the topics'
+    version moves). Audited with the reason."""
+    curator_required(actor)
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise DomainError("give a reason (a few words at least)", field="reason")
+    if topic_id == into_id:
+        raise DomainError("a topic cannot be merged into itself", field="into")
+    with transaction.atomic():
+        topics = Topic.objects.select_for_update().in_bulk([topic_id, into_id])
+        source, target = topics.get(topic_id), topics.get(into_id)
+        if source is None:
+            raise NotFound("no such topic", field="topic_id")
+        if target is None:
+            raise NotFound("no such topic", field="into")
+        moved = Message.objects.filter(topic=source).update(topic=target)
+        _bins_move(source, target)
+        source.alarms.update(topic=target)
+        weights = np.array([source.size, target.size], dtype=np.float32).clip(min=1)
+        both = np.vstack([np.frombuffer(bytes(t.centroid), np.float32) for t in (source, target)])
+        target.centroid = u.unit(weights @ both).astype(np.float32).tobytes()
+        target.size += source.size
+        target.candidate = False
+        target.last_seen_at = max(
+            filter(None, [source.last_seen_at, target.last_seen_at]), default=None
+        )
+        target.save(update_fields=["centroid", "size", "candidate", "last_seen_at"])
+        source.delete()
+        audit_record(
+            actor=actor, action="opinion.topics_merged", permission=P.CURATE_TOPICS,
+            target_type="opinion.topic", target_id=target.pk,
+            detail={"merged": topic_id, "messages": moved, "reason": reason[:500]},
+        )  # fmt: skip
+    return target
+
+
+def _bins_move(source: Topic, target: Topic) -> None:
+    """The source's 15-minute counts added to the target's (same area, same bin) or moved."""
+    from crisisgov.opinion.models import HotspotBin
+
+    existing = {(b.area_path, b.start): b for b in HotspotBin.objects.filter(topic=target)}
+    for bin_ in HotspotBin.objects.filter(topic=source):
+        same = existing.get((bin_.area_path, bin_.start))
+        if same is None:
+            bin_.topic = target
+            bin_.save(update_fields=["topic"])
+        else:
+            same.count += bin_.count
+            same.save(update_fields=["count"])
+            bin_.delete()

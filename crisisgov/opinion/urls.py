@@ -14,4 +14,5 @@ urlpatterns: list = [
     path("alarms/", views.alarm_inbox, name="alarms"),
     path("alarms/<oid:alarm_id>/", views.alarm_detail, name="alarm"),
     path("import/", views.import_page, name="import"),
+    path("topics/", views.topics_page, name="topics"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crisisgov.geo.facade import Level, area_geometries, areas_at_level
 from crisisgov.kernel.errors import DomainError, TooManyAttempts
 from crisisgov.kernel.http import actor_of, not_found_as_404
-from crisisgov.opinion import alarms, imports, selectors
+from crisisgov.opinion import alarms, imports, selectors, services
 from crisisgov.opinion.api import post_allow
 from crisisgov.opinion.intake import MAX_TEXT, message_receive
 from crisisgov.opinion.models import AlarmState, Channel, Source
@@ -154,6 +154,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "recent": list(selectors.messages_for(actor=actor)[:20]),
         "panels": _panels(request, actor),
         "may_import": actor.can(OpinionPermission.IMPORT_MESSAGES),
+        "may_curate": services.can_curate(actor),
     }
     return render(request, "opinion/board.html", context)
 
@@ -288,3 +289,48 @@ def import_page(request: HttpRequest) -> HttpResponse:
         {"result": result, "error": error, "sources": list(sources.order_by("name"))},
         status=status,
     )
+
+
+# --- curating topics ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@not_found_as_404
+def topics_page(request: HttpRequest) -> HttpResponse:
+    """The topics found online, candidates first. A city analyst confirms a topic (naming it,
+    if the automatic label misleads) or merges one into another that is the same subject."""
+    actor = _viewer(request)
+    if not services.can_curate(actor):
+        raise Http404("no topics to curate here")
+    error, status = None, 200
+    if request.method == "POST":
+        action, topic_id = request.POST.get("action", ""), request.POST.get("topic", "")
+        try:
+            if not topic_id.isdigit():
+                raise DomainError(_("Choose a topic."), field="topic")
+            if action == "confirm":
+                services.topic_confirm(
+                    actor=actor, topic_id=int(topic_id),
+                    label_zh=request.POST.get("label_zh", ""),
+                    label_en=request.POST.get("label_en", ""),
+                )  # fmt: skip
+            elif action == "merge":
+                into = request.POST.get("into", "")
+                if not into.isdigit():
+                    raise DomainError(_("Choose the topic to merge it into."), field="into")
+                services.topic_merge(
+                    actor=actor, topic_id=int(topic_id), into_id=int(into),
+                    reason=request.POST.get("reason", ""),
+                )  # fmt: skip
+            else:
+                raise DomainError("unknown action", field="action")
+            return redirect("opinion:topics")
+        except DomainError as exc:
+            if exc.status_code == 404:
+                raise
+            error, status = exc, exc.status_code
+    language = _language()
+    topics = selectors.topics_for_curation()
+    rows = [{"topic": t, "label": selectors.topic_label(t, language)} for t in topics]
+    return render(request, "opinion/topics.html", {"rows": rows, "error": error}, status=status)

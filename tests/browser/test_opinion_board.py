@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from crisisgov.opinion.alarms import hotspots_evaluate
+from crisisgov.opinion.analyser import analyse_loop
 from crisisgov.opinion.intake import message_receive
 from crisisgov.opinion.models import HotspotAlarm, Message
 from tests.browser.test_map_browser import DESKTOP, PHONE, log_in, open_page
@@ -38,6 +39,7 @@ def test_the_board_in_both_languages(browser, live_server, city, make_user, scre
             posted_at=now - dt.timedelta(minutes=1),
         )
     message_receive(channel="post", text="江汉区公交恢复了，谢谢", area_code=city.district_b.code)
+    analyse_loop(once=True)
     hotspots_evaluate()
     alarm = HotspotAlarm.objects.get()
     make_user("commander", city.city, username="commander")
@@ -89,6 +91,50 @@ def test_a_citizen_posts_from_a_phone(browser, live_server, city):
         page.click(".say-form button[type=submit]")
         page.wait_for_selector("#say-thanks")
         assert Message.objects.get().area_id == city.district_b.pk
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_city_analyst_names_a_topic_and_merges_another_into_it(
+    browser, live_server, city, make_user
+):
+    from crisisgov.opinion.models import Topic
+
+    ids = [
+        message_receive(channel="post", text=text, area_code=city.district_a.code).message.pk
+        for text in (
+            "江岸区停水了",
+            "江岸区停水一整天了",
+            "药店买不到口罩了",
+            "口罩卖光了，药店没货",
+        )
+    ]
+    analyse_loop(once=True)
+    water = Message.objects.get(pk=ids[0]).topic
+    masks = Message.objects.get(pk=ids[2]).topic
+    assert water.pk != masks.pk
+    both = Message.objects.filter(topic__in=[water, masks]).count()
+    make_user("analyst", city.city, username="analyst")
+    context, page, errors = open_page(browser, DESKTOP)
+    try:
+        log_in(page, live_server.url, "analyst")
+        page.goto(f"{live_server.url}/opinion/topics/")
+        assert page.inner_text("h1") == "话题"
+        row = page.locator(f'li[data-topic-id="{water.pk}"]')
+        row.locator("input[name=label_zh]").fill("江岸区停水")
+        row.locator("input[name=label_en]").fill("Water cut in Jiang'an")
+        row.locator(".confirm-topic button").click()
+        page.wait_for_load_state()
+        assert "江岸区停水" in page.locator(f'li[data-topic-id="{water.pk}"] strong').inner_text()
+        row = page.locator(f'li[data-topic-id="{masks.pk}"]')
+        row.locator("select[name=into]").select_option(str(water.pk))
+        row.locator("input[name=reason]").fill("同一件事")
+        row.locator(".merge-topic button").click()
+        page.wait_for_load_state()
+        assert page.locator(f'li[data-topic-id="{masks.pk}"]').count() == 0
+        assert not Topic.objects.filter(pk=masks.pk).exists()
+        assert Message.objects.filter(topic=water).count() == both
         assert errors == []
     finally:
         context.close()

@@ -370,11 +370,22 @@ class RumorIndex:
         picked = np.arange(len(top))
         return chosen[picked, top], scores[picked, top]
 
+    def warm_up(self) -> None:
+        """Prepare what the first match would otherwise build (the stance classifier, the
+        clarifications' vectors): about a second, better spent before a surge than in it."""
+        if self.stance_rule == "classifier" and self._stance_model is None:
+            self._stance_model = default_stance_model(self.embedder)
+        if self.stance_rule != "cues":
+            self._clarification_matrix()
+
     def _clarification_matrix(self) -> np.ndarray:
         if self._clarification_vectors is None:
-            texts = [t or " " for t in self.clarifications]
-            vectors = self.embedder.encode(texts).astype(np.float32)
-            vectors[[not t for t in self.clarifications]] = 0.0
+            # Only the rumors with a clarification (a padded knowledge base has few).
+            have = [n for n, t in enumerate(self.clarifications) if t]
+            vectors = np.zeros((len(self.clarifications), self.embedder.dim), dtype=np.float32)
+            if have:
+                found = self.embedder.encode([self.clarifications[n] for n in have])
+                vectors[have] = np.asarray(found, dtype=np.float32)
             self._clarification_vectors = vectors
         return self._clarification_vectors
 

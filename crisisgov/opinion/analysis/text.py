@@ -451,6 +451,20 @@ class NearDuplicateIndex:
         unsigned = fingerprint & _MASK64
         return [unsigned >> low & ((1 << width) - 1) for low, width in cls._BANDS]
 
+    def probes(self, fingerprint: int) -> list[list[int]]:
+        """Per band, the values a fingerprint within max_distance may hold there (its own and
+        its neighbours within the radius): what a database table of (band, value) rows is
+        looked up with, so the database finds the same candidates as this index."""
+        return [
+            [value ^ flip for flip in flips]
+            for value, flips in zip(self._band_values(fingerprint), self._flips, strict=True)
+        ]
+
+    @classmethod
+    def band_values(cls, fingerprint: int) -> list[int]:
+        """The fingerprint's value in each band (what a database row of a band stores)."""
+        return cls._band_values(fingerprint)
+
     def add(self, key: Any, fingerprint: int) -> None:
         for table, value in zip(self._tables, self._band_values(fingerprint), strict=True):
             table.setdefault(value, []).append((self._count, key, fingerprint))

@@ -13,7 +13,7 @@ from crisisgov.geo.facade import Level, areas_at_level
 from crisisgov.kernel.actor import SYSTEM
 from crisisgov.opinion.rumors.kb_source import rows_from
 from crisisgov.opinion.rumors.models import Rumor, RumorMatch
-from crisisgov.opinion.rumors.services import kb_load, message_check
+from crisisgov.opinion.rumors.services import kb_load, messages_check
 
 NEW_CLAIM = "听说今晚小区门口要发免费鸡蛋，每户限领两盒，赶紧转发给邻居！"
 CANDIDATES = 10  # rumors tried for the demo's spreading one
@@ -52,6 +52,7 @@ def _best_spread(posts: dict[str, tuple[list[str], list[str]]]) -> str | None:
 
 
 def opinion_rumors_demo_ensure() -> list[str]:
+    from crisisgov.opinion.analyser import messages_analyse
     from crisisgov.opinion.intake import message_receive
 
     loaded = kb_load(actor=SYSTEM, rows=rows_from())
@@ -72,10 +73,12 @@ def opinion_rumors_demo_ensure() -> list[str]:
     posts = [(t, now - dt.timedelta(minutes=50 * i + 10)) for i, t in enumerate(spreading * 2)]
     posts += [(t, now - dt.timedelta(minutes=25 * i + 5)) for i, t in enumerate(debunking)]
     posts += [(NEW_CLAIM, now - dt.timedelta(minutes=15 * i + 3)) for i in range(3)]
-    matched = 0
-    for text, at in posts:
-        received = message_receive(channel="post", text=text, posted_at=at, area_code=district.code)
-        matched += message_check(message_id=received.message.pk) is not None
+    ids = [
+        message_receive(channel="post", text=text, posted_at=at, area_code=district.code).message.pk
+        for text, at in posts
+    ]
+    messages_analyse(message_ids=ids, limit=len(ids))
+    matched = len(messages_check(message_ids=ids))
     return lines + [
         f"Rumors: {len(posts)} posts in {district.name_en}, {matched} matched or queued "
         f"(rumor {rumor.code} spreading; a new claim waits at /opinion/rumors/)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -100,6 +101,11 @@ def kb_index() -> matcher.Index:
             rumor_id=rumor_id, language=language, kind=StatementKind.CANONICAL
         ).update(embedding=matcher.to_bytes(vector))
     return index
+
+
+def kb_index_warm() -> None:
+    """Build this process's index and its lazy parts now (an analyser starting up)."""
+    kb_index().index.warm_up()
 
 
 # --- loading the knowledge base ----------------------------------------------------------------
@@ -257,25 +263,43 @@ def _kb_clarification(rumor: Rumor, row: KbRow, now: dt.datetime) -> None:
 
 
 def message_check(*, message_id: int) -> RumorMatch | None:
-    """Match one stored message against the knowledge base. A match above the threshold is
-    recorded with the rumor's clarification attached; a debunking message is recorded as such
-    (never counted as spreading). An unmatched message that reads like a claim joins (or
-    opens) a candidate rumor of its near-duplicates for the fact-checkers. Idempotent."""
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None or RumorMatch.objects.filter(message_id=message_id).exists():
-        return None
-    if message.language not in LANGUAGES or not message.text.strip():
-        return None
+    """Match one stored message against the knowledge base (see messages_check)."""
+    return messages_check(message_ids=[message_id]).get(message_id)
+
+
+@transaction.atomic  # a candidate rumor is opened under a row lock
+def messages_check(*, message_ids: list[int]) -> dict[int, RumorMatch]:
+    """Match stored, analysed messages against the knowledge base, as one batch. A match above
+    the threshold is recorded with the rumor's clarification attached; a debunking message is
+    recorded as such (never counted as spreading). An unmatched message that reads like a
+    claim joins (or opens) a candidate rumor of its near-duplicates for the fact-checkers.
+    Idempotent: a message matched before is left alone. Returns the new matches by message."""
+    done = set(
+        RumorMatch.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True)
+    )
+    messages = [
+        m
+        for m in Message.objects.filter(pk__in=message_ids, language__in=LANGUAGES).order_by("id")
+        if m.pk not in done and m.text.strip()
+    ]
+    if not messages:
+        return {}
     index = kb_index()
-    vector = index.vector_of(message.text, matcher.from_bytes(message.embedding))
-    found = index.match(message.text, vector)
-    if found is not None:
-        rumor = Rumor.objects.filter(pk=found.rumor_id).first()
-        if rumor is not None:
-            return _record(message, rumor, found.score, found.stance, MatchMethod.SIMILARITY)
-    if matcher.looks_like_claim(message.text):
-        return _join_candidate(message)
-    return None
+    vectors = np.vstack(
+        [index.vector_of(m.text, matcher.from_bytes(m.embedding)) for m in messages]
+    )
+    found_all = index.match_many([m.text for m in messages], vectors)
+    rumors = Rumor.objects.in_bulk({f.rumor_id for f in found_all if f is not None})
+    recorded: dict[int, RumorMatch] = {}
+    for message, found in zip(messages, found_all, strict=True):
+        rumor = rumors.get(found.rumor_id) if found is not None else None
+        if found is not None and rumor is not None:
+            recorded[message.pk] = _record(
+                message, rumor, found.score, found.stance, MatchMethod.SIMILARITY
+            )
+        elif matcher.looks_like_claim(message.text):
+            recorded[message.pk] = _join_candidate(message)
+    return recorded
 
 
 def _record(message: Message, rumor: Rumor, score: float, stance: str, method: str) -> RumorMatch:

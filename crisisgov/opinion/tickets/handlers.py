@@ -9,6 +9,7 @@ from django.utils import timezone
 from crisisgov.kernel.models import OutboxEvent
 from crisisgov.kernel.outbox import event_handler, worker_sweep
 from crisisgov.opinion.tickets.services import (
+    hotline_messages_among,
     ticket_from_message,
     tickets_expire,
     tickets_sweep_clock,
@@ -35,8 +36,45 @@ def sweep_expired_tickets() -> int:
     return tickets_expire()
 
 
-@event_handler("opinion.message_received")
-def open_ticket_for_hotline_message(event: OutboxEvent) -> None:
+@event_handler("opinion.messages_analysed")
+def open_tickets_for_hotline_messages(event: OutboxEvent) -> None:
     """A hotline message that arrived through the core's intake (not the operators' form)
     still gets its ticket, waiting for dispatch; other channels are not tickets."""
-    ticket_from_message(message_id=int(event.payload["message_id"]))
+    for message_id in hotline_messages_among([int(i) for i in event.payload["message_ids"]]):
+        ticket_from_message(message_id=message_id)
+
+
+@event_handler("opinion.ticket_escalated")
+def escalation_to_command_centre(event: OutboxEvent) -> None:
+    """A ticket past its resolve deadline goes up: its department's parent desk sees it in its
+    inbox ("escalated to you"), and the command centre gets it in its alert inbox, beside the
+    hot spots and the outbreak signals."""
+    from crisisgov.earlywarning.facade import opinion_alarm_raise
+    from crisisgov.opinion.tickets.models import Ticket
+
+    ticket = (
+        Ticket.objects.select_related("department", "escalated_to", "area")
+        .filter(pk=event.payload["ticket_id"])
+        .first()
+    )
+    if ticket is None or ticket.escalated_at is None:  # deleted by retention meanwhile
+        return
+    desk = ticket.department
+    desk_zh = desk.name_zh if desk else "未派单"
+    opinion_alarm_raise(
+        kind="ticket_overdue",
+        area_id=ticket.area_id,
+        area_path=ticket.area_path,
+        title_zh=f"热线工单 #{ticket.pk} 超时未办结，已升级（{desk_zh}）",
+        title_en=(
+            f"Hotline ticket #{ticket.pk} past its deadline, escalated "
+            f"({desk.name_en if desk else 'not dispatched'})"
+        ),
+        dedup_key=f"opinion:ticket-escalated:{ticket.pk}",
+        detail={
+            "ticket_id": ticket.pk,
+            "department": desk.code if desk else "",
+            "escalated_to": ticket.escalated_to.code if ticket.escalated_to_id else "",
+            "resolve_due": ticket.resolve_due.isoformat() if ticket.resolve_due else None,
+        },
+    )

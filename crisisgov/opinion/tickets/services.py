@@ -34,6 +34,7 @@ from crisisgov.kernel.actor import ANONYMOUS, SYSTEM, Actor
 from crisisgov.kernel.audit import audit_record
 from crisisgov.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied
 from crisisgov.kernel.outbox import outbox_publish
+from crisisgov.opinion.analyser import messages_analyse
 from crisisgov.opinion.intake import message_receive, retention_days
 from crisisgov.opinion.models import Channel, Message
 from crisisgov.opinion.permissions import OpinionPermission
@@ -165,10 +166,14 @@ def _reason(reason: str) -> str:
 
 def _message_store(*, text: str, area_code: str, at: dt.datetime) -> Message:
     """The call's text as an opinion message through the core's intake (normalised, redacted
-    for everyone but its handler, embedded, counted in its hot-spot bin)."""
-    return message_receive(
+    for everyone but its handler), analysed now rather than with the next batch: the operator
+    is waiting for the routing suggestions, which read its embedding."""
+    message = message_receive(
         channel=Channel.HOTLINE, text=text, posted_at=at, area_code=area_code
     ).message
+    messages_analyse(message_ids=[message.pk])
+    message.refresh_from_db()
+    return message
 
 
 def _embedding(message: Message) -> np.ndarray | None:
@@ -554,6 +559,14 @@ def tickets_expire(*, today: dt.date | None = None) -> int:
                 detail={"deleted": deleted, "before": str(today)},
             )  # fmt: skip
     return deleted
+
+
+def hotline_messages_among(message_ids: list[int]) -> list[int]:
+    return list(
+        Message.objects.filter(pk__in=message_ids, channel=Channel.HOTLINE).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def ticket_from_message(*, message_id: int) -> Ticket | None:

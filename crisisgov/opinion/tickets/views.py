@@ -38,9 +38,19 @@ def _rows(actor, tickets) -> list[dict]:  # type: ignore[no-untyped-def]
             "late": t.breached_at is not None or selectors.ticket_clock(t).breached,
             "department": _name(t.department) if t.department_id else "",
             "escalated_to_me": selectors.escalated_to_me(actor, t),
+            "reminded": _reminded(t),
         }
         for t in tickets
     ]
+
+
+def _reminded(ticket) -> bool:  # type: ignore[no-untyped-def]
+    """The clock's reminder went off for the deadline now running, which has not passed."""
+    if ticket.breached_at is not None or ticket.state not in selectors.IN_HAND:
+        return False
+    if ticket.state == TicketState.ASSIGNED and ticket.response_reminded_at is not None:
+        return True
+    return ticket.reminded_at is not None
 
 
 @login_required
@@ -109,7 +119,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         raise Http404("a department's page")
     done = request.GET.get("done") == "1"
     rows = _rows(actor, selectors.inbox(actor=actor, include_done=done)[:200])
-    return render(request, "opinion_tickets/inbox.html", {"rows": rows, "done": done})
+    reminded = sum(1 for row in rows if row["reminded"])
+    return render(
+        request, "opinion_tickets/inbox.html", {"rows": rows, "done": done, "reminded": reminded}
+    )
 
 
 @login_required

@@ -1,6 +1,6 @@
 """`crisisgov serve`: Django over WSGI under gunicorn (measured here: ASGI costs 6-7x the CPU
-per request), static files from whitenoise, the outbox worker and the surge edge (granian)
-beside it if asked."""
+per request), static files from whitenoise, the outbox worker, the public-opinion analyser and
+the surge edge (granian) beside it if asked."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1)))
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument(
-            "--with-worker", action="store_true", help="also run `crisisgov worker` beside it"
+            "--with-worker",
+            action="store_true",
+            help="also run `crisisgov worker` and `crisisgov opinion analyse` beside it",
         )
         parser.add_argument(
             "--with-edge",
@@ -105,6 +107,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Surge edge at http://{edge_bind}/edge/ (route /edge/ there)")
         if with_worker:
             helpers.append(subprocess.Popen([sys.executable, "-m", "crisisgov", "worker"]))  # noqa: S603
+            # The public-opinion analysis stage: micro-batches of whatever messages arrived.
+            helpers.append(
+                subprocess.Popen([sys.executable, "-m", "crisisgov", "opinion", "analyse"])  # noqa: S603
+            )
         if with_sensors and _broker_answers(settings.MQTT_URL):
             for action in ("listen", "simulate"):
                 helpers.append(

@@ -12,6 +12,11 @@ refuse a partner's (or an export's) deliveries from now on; its messages stay.
 figures of the understanding layer (analysis/evaluation.py) and of the hot-spot detector on
 generated streams with injected bursts (analysis/bursts.py), against the issue's targets.
 
+`crisisgov opinion analyse [--batch 64] [--poll 0.05] [--once]`: the analysis stage
+(analyser.py): embed, assign topics and sentiment, count hot spots and match rumors for the
+messages the intake stored, in micro-batches; run one per core beside the web processes.
+`--once` stops when nothing is pending.
+
 `crisisgov opinion demo`: seed the simulated stream of the demo (demo.py)."""
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ class Command(BaseCommand):
         evaluate.add_argument("--embedder", choices=["use", "ngram"], default=None)
         evaluate.add_argument("--no-throughput", action="store_true")
         sub.add_parser("demo", help="seed the demo's simulated stream of messages")
+        analyse = sub.add_parser("analyse", help="run the analysis stage (micro-batches)")
+        analyse.add_argument("--batch", type=int, default=64, help="messages per batch at most")
+        analyse.add_argument("--poll", type=float, default=0.05, help="seconds between polls")
+        analyse.add_argument("--once", action="store_true", help="stop when nothing is pending")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
@@ -58,6 +67,23 @@ class Command(BaseCommand):
         except DomainError as exc:
             where = f"{exc.field}: " if exc.field else ""
             raise CommandError(f"{where}{exc.message}") from None
+
+    def _analyse(self, *, batch: int, poll: float, once: bool, **_: Any) -> None:
+        import signal
+
+        from crisisgov.opinion.analyser import analyse_loop, warm_up
+
+        if batch < 1 or poll <= 0:
+            raise CommandError("--batch is at least 1 and --poll more than 0")
+        from crisisgov.opinion.rumors.services import kb_index_warm
+
+        stop = []
+        warm_up()
+        kb_index_warm()
+        if not once:  # finish the batch in hand on SIGTERM, then stop
+            signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+        analysed = analyse_loop(batch=batch, poll=poll, once=once, running=lambda: not stop)
+        self.stdout.write(f"analysed {analysed} messages")
 
     def _area_id(self, code: str) -> int | None:
         if not code:
