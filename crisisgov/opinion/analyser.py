@@ -109,7 +109,8 @@ def _analyse_loop(
 ) -> int:
     analysed = 0
     while running():
-        close_old_connections()  # as Django does around a request
+        if not once:  # a long-running loop, as Django does around a request (and the worker)
+            close_old_connections()
         try:
             done = messages_analyse(limit=batch, deliver_inline=True)
         except Exception:  # claimed rows are retried after CLAIM_TIMEOUT
