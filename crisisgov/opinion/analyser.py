@@ -71,7 +71,7 @@ def messages_analyse(
     with transaction.atomic():
         messages = list(
             Message.objects.filter(pk__in=claimed, claim=token)
-            .only("id", "text", "language", "duplicate_of_id", "posted_at", "area_path")
+            .only("id", "text", "language", "duplicate_of_id", "posted_at", "area_path", "topic")
             .order_by("id")
         )
         _analyse(messages)
