@@ -183,7 +183,7 @@ def _analyse(messages: list[Message]) -> None:
             message.embedding = u.vector_to_bytes(vector)
             message.sentiment, message.topic_id = sentiment, topic_id
             done[message.pk] = message
-    understood = [m for m in messages if m in to_embed]
+    understood = list(to_embed)
     for message in messages:
         original = done.get(message.duplicate_of_id or 0)
         if message.language in ANALYSED and original is not None and original is not message:
@@ -329,10 +329,11 @@ def _bins_count(messages: Sequence[Message]) -> None:
             )
     except IntegrityError:  # one was created meanwhile by another analyser: one at a time
         for (topic_id, path, start), count in new:
-            _bin_add(topic_id, path, start, count)
+            bin_add(topic_id, path, start, count)
 
 
-def _bin_add(topic_id: int, path: str, start: dt.datetime, count: int) -> None:
+def bin_add(topic_id: int, path: str, start: dt.datetime, count: int) -> None:
+    """Add `count` to one bin, creating it if no one has (another process may, meanwhile)."""
     current = HotspotBin.objects.filter(topic_id=topic_id, area_path=path, start=start)
     if current.update(count=F("count") + count):
         return

@@ -202,13 +202,14 @@ def topics_relabel(*, now: dt.datetime | None = None, per_topic: int = 50, limit
     if len(texts) < 2:
         return 0  # one topic has nothing to be set apart from
     changed = 0
+    named = set(Topic.objects.filter(pk__in=texts, labels_fixed=True).values_list("pk", flat=True))
     for topic_id, label in u.topic_labels(texts).items():
         fields = {
             "label_zh": label.label_zh[:200],
             "label_en": label.label_en[:200],
             "keywords": label.keywords,
         }
-        if Topic.objects.filter(pk=topic_id, labels_fixed=True).exists():
+        if topic_id in named:
             fields = {"keywords": label.keywords}  # an analyst's name stays
         changed += Topic.objects.filter(pk=topic_id).exclude(**fields).update(**fields)
     return changed
@@ -307,16 +308,11 @@ def topic_merge(*, actor: Actor, topic_id: int, into_id: int, reason: str) -> To
 
 
 def _bins_move(source: Topic, target: Topic) -> None:
-    """The source's 15-minute counts added to the target's (same area, same bin) or moved."""
+    """The source's 15-minute counts added to the target's (same area, same bin)."""
+    from crisisgov.opinion.analyser import bin_add
     from crisisgov.opinion.models import HotspotBin
 
-    existing = {(b.area_path, b.start): b for b in HotspotBin.objects.filter(topic=target)}
-    for bin_ in HotspotBin.objects.filter(topic=source):
-        same = existing.get((bin_.area_path, bin_.start))
-        if same is None:
-            bin_.topic = target
-            bin_.save(update_fields=["topic"])
-        else:
-            same.count += bin_.count
-            same.save(update_fields=["count"])
-            bin_.delete()
+    bins = HotspotBin.objects.filter(topic=source)
+    for path, start, count in bins.values_list("area_path", "start", "count"):
+        bin_add(target.pk, path, start, count)
+    bins.delete()
